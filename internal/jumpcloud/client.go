@@ -1,0 +1,259 @@
+package jumpcloud
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	// DefaultLimit is the page size the API applies when none (or a nonsensical one) is sent.
+	DefaultLimit = 1000
+	// MaxLimit is the largest page size the API accepts.
+	MaxLimit = 10000
+	// DefaultMaxResponseBytes bounds one page's body: 10000 events of tens of KB fit.
+	DefaultMaxResponseBytes = 256 << 20
+)
+
+// Settings configure a Client.
+type Settings struct {
+	// BaseURL is the API base, e.g. https://api.jumpcloud.com/insights/directory/v1.
+	BaseURL string
+	// APIKey is sent as x-api-key. It is never part of an error.
+	APIKey string
+	// OrgIDs are sent as x-org-id headers (none for a single-org key; several for MSP keys).
+	OrgIDs []string
+	// UserAgent identifies the collector (name/version).
+	UserAgent string
+	// MaxResponseBytes bounds one response body; DefaultMaxResponseBytes when 0.
+	MaxResponseBytes int64
+	// Now is the clock used for Retry-After dates; time.Now when nil.
+	Now func() time.Time
+}
+
+// Query is one `/events` request body. Zero fields are omitted.
+type Query struct {
+	Service     []string        `json:"service"`
+	StartTime   time.Time       `json:"-"`
+	EndTime     time.Time       `json:"-"`
+	Limit       int             `json:"limit,omitempty"`
+	Sort        string          `json:"sort,omitempty"`
+	SearchAfter json.RawMessage `json:"search_after,omitempty"`
+}
+
+// MarshalJSON writes start_time/end_time in RFC3339 with nanoseconds, in UTC.
+func (q Query) MarshalJSON() ([]byte, error) {
+	type plain Query
+	out := struct {
+		plain
+		StartTime string `json:"start_time"`
+		EndTime   string `json:"end_time,omitempty"`
+	}{plain: plain(q), StartTime: q.StartTime.UTC().Format(time.RFC3339Nano)}
+	if !q.EndTime.IsZero() {
+		out.EndTime = q.EndTime.UTC().Format(time.RFC3339Nano)
+	}
+	return json.Marshal(out)
+}
+
+// Page is one `/events` response.
+type Page struct {
+	Events []Event
+	// SearchAfter is the X-Search_after header verbatim: send it back to get the next page.
+	SearchAfter json.RawMessage
+	// ResultCount, Limit and Sort are X-Result-Count, X-Limit and X-Sort as the server applied
+	// them (falling back to len(Events) and the request's values when absent).
+	ResultCount int
+	Limit       int
+	Sort        string
+	RequestID   string
+	// Last is true when no further page exists: fewer results than the limit, or none.
+	Last bool
+	// BodyBytes is the size of the response body.
+	BodyBytes int
+}
+
+// Client queries the Directory Insights API. It is safe for concurrent use.
+type Client struct {
+	http     *http.Client
+	settings Settings
+	mu       sync.Mutex
+	intern   interner
+}
+
+// NewClient returns a client that sends its requests with hc.
+func NewClient(hc *http.Client, s Settings) (*Client, error) {
+	if hc == nil {
+		return nil, errors.New("jumpcloud: nil http client")
+	}
+	if s.BaseURL == "" {
+		return nil, errors.New("jumpcloud: empty base URL")
+	}
+	if s.APIKey == "" {
+		return nil, errors.New("jumpcloud: empty API key")
+	}
+	s.BaseURL = strings.TrimRight(s.BaseURL, "/")
+	if s.MaxResponseBytes <= 0 {
+		s.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return &Client{http: hc, settings: s}, nil
+}
+
+// Events runs one `/events` query and returns its page.
+func (c *Client) Events(ctx context.Context, q Query) (*Page, error) {
+	if !q.EndTime.IsZero() && !q.EndTime.After(q.StartTime) {
+		// The API would answer 400 and, as Elastic learnt, a poller must never send this.
+		return nil, &Error{Kind: KindConfig, Message: fmt.Sprintf("start_time %s is not before end_time %s",
+			q.StartTime.Format(time.RFC3339Nano), q.EndTime.Format(time.RFC3339Nano))}
+	}
+	resp, body, err := c.post(ctx, EventsPath, q)
+	if err != nil {
+		return nil, err
+	}
+	page := &Page{
+		SearchAfter: json.RawMessage(resp.Header.Get("X-Search_after")),
+		Sort:        strings.ToUpper(resp.Header.Get("X-Sort")),
+		RequestID:   resp.Header.Get("X-Request-Id"),
+		BodyBytes:   len(body),
+	}
+	c.mu.Lock()
+	page.Events, err = parseEvents(body, &c.intern)
+	c.mu.Unlock()
+	if err != nil {
+		return nil, &Error{Kind: KindTransient, StatusCode: resp.StatusCode, RequestID: page.RequestID,
+			Message: "unusable events page", Err: err}
+	}
+	page.ResultCount = headerInt(resp.Header, "X-Result-Count", len(page.Events))
+	page.Limit = headerInt(resp.Header, "X-Limit", requestedLimit(q.Limit))
+	if page.Sort == "" {
+		page.Sort = strings.ToUpper(q.Sort)
+	}
+	if len(page.SearchAfter) > 0 && !json.Valid(page.SearchAfter) {
+		return nil, &Error{Kind: KindTransient, StatusCode: resp.StatusCode, RequestID: page.RequestID,
+			Message: "X-Search_after header is not valid JSON"}
+	}
+	page.Last = len(page.Events) == 0 || page.ResultCount < page.Limit || len(page.Events) < page.Limit
+	return page, nil
+}
+
+// Count runs one `/events/count` query (start/end/service of q; paging fields are ignored).
+func (c *Client) Count(ctx context.Context, q Query) (int64, error) {
+	q.Limit, q.Sort, q.SearchAfter = 0, "", nil
+	resp, body, err := c.post(ctx, CountPath, q)
+	if err != nil {
+		return 0, err
+	}
+	var out struct {
+		Count *int64 `json:"count"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil || out.Count == nil {
+		return 0, &Error{Kind: KindTransient, StatusCode: resp.StatusCode, Message: "unusable count response",
+			Err: errors.New("body is not {\"count\":N}"), RequestID: resp.Header.Get("X-Request-Id")}
+	}
+	return *out.Count, nil
+}
+
+func requestedLimit(l int) int {
+	if l <= 0 || l > MaxLimit {
+		return DefaultLimit
+	}
+	return l
+}
+
+func headerInt(h http.Header, name string, def int) int {
+	if v := h.Get(name); v != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return def
+}
+
+// post sends one query and returns the response with its whole body, or a classified *Error.
+func (c *Client) post(ctx context.Context, path string, q Query) (*http.Response, []byte, error) {
+	reqBody, err := json.Marshal(q)
+	if err != nil {
+		return nil, nil, &Error{Kind: KindConfig, Message: "cannot encode query", Err: err}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.settings.BaseURL+path, bytes.NewReader(reqBody))
+	if err != nil {
+		return nil, nil, &Error{Kind: KindConfig, Message: "cannot build request", Err: err}
+	}
+	req.Header.Set("x-api-key", c.settings.APIKey)
+	for _, org := range c.settings.OrgIDs {
+		req.Header.Add("x-org-id", org)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if c.settings.UserAgent != "" {
+		req.Header.Set("User-Agent", c.settings.UserAgent)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// The request URL carries no secret (the key travels in a header), so the transport
+		// error can be kept whole.
+		return nil, nil, &Error{Kind: KindTransient, Err: err}
+	}
+	defer resp.Body.Close()
+	body, readErr := readBounded(resp.Body, c.settings.MaxResponseBytes)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, nil, &Error{
+			Kind:       classifyStatus(resp.StatusCode),
+			StatusCode: resp.StatusCode,
+			Message:    errorMessage(body),
+			RequestID:  resp.Header.Get("X-Request-Id"),
+			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.settings.Now()),
+		}
+	}
+	if readErr != nil {
+		return nil, nil, &Error{Kind: KindTransient, StatusCode: resp.StatusCode,
+			RequestID: resp.Header.Get("X-Request-Id"), Message: "reading response body", Err: readErr}
+	}
+	return resp, body, nil
+}
+
+// ErrResponseTooLarge is returned (wrapped) when a body exceeds Settings.MaxResponseBytes; a
+// smaller page size helps.
+var ErrResponseTooLarge = errors.New("response body exceeds the configured maximum size")
+
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return body, err
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, limit)
+	}
+	return body, nil
+}
+
+// errorMessage extracts `message` from a JSON error body, or a short excerpt of any other body.
+func errorMessage(body []byte) string {
+	var m struct {
+		Message string `json:"message"`
+		Error   string `json:"error"`
+	}
+	if json.Unmarshal(body, &m) == nil {
+		if m.Message != "" {
+			return m.Message
+		}
+		if m.Error != "" {
+			return m.Error
+		}
+	}
+	s := strings.TrimSpace(string(body))
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}

@@ -1,0 +1,209 @@
+package jumpcloud
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Event is one Directory Insights event: its original bytes plus the fields a collector needs.
+type Event struct {
+	// Raw is the event exactly as the API sent it (a sub-slice of the page's body).
+	Raw []byte
+	// ID is the event's `id` (24-hex for most services, an upper-case UUID for radius).
+	ID string
+	// Timestamp is the parsed `timestamp` (RFC3339 with any fractional precision).
+	Timestamp time.Time
+	// Service, EventType and Organization are the `service`, `event_type` and `organization`
+	// fields, empty when absent.
+	Service      string
+	EventType    string
+	Organization string
+}
+
+var errNotArray = errors.New("response body is not a JSON array")
+
+// parseEvents splits a JSON array of events into Events whose Raw fields alias body.
+// The body must be valid JSON (checked here); every element must be an object with an `id` and
+// a parseable `timestamp`.
+func parseEvents(body []byte, in *interner) ([]Event, error) {
+	if !json.Valid(body) {
+		return nil, errors.New("response body is not valid JSON (truncated or malformed)")
+	}
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '[' {
+		return nil, errNotArray
+	}
+	events := make([]Event, 0, estimateCount(body))
+	i = skipSpace(body, i+1)
+	for i < len(body) && body[i] != ']' {
+		end := skipValue(body, i)
+		raw := body[i:end]
+		if raw[0] != '{' {
+			return nil, fmt.Errorf("event %d is not a JSON object", len(events))
+		}
+		ev := Event{Raw: raw}
+		if err := extractFields(raw, &ev, in); err != nil {
+			return nil, fmt.Errorf("event %d: %w", len(events), err)
+		}
+		events = append(events, ev)
+		i = skipSpace(body, end)
+		if i < len(body) && body[i] == ',' {
+			i = skipSpace(body, i+1)
+		}
+	}
+	return events, nil
+}
+
+// estimateCount guesses the number of events from the body size (events are rarely smaller
+// than 512 bytes) so that the slice is usually allocated once; append grows it otherwise.
+func estimateCount(body []byte) int {
+	n := len(body) / 512
+	if n < 8 {
+		n = 8
+	}
+	return min(n, 10000)
+}
+
+// extractFields reads the top-level keys of one (valid) JSON object.
+func extractFields(obj []byte, ev *Event, in *interner) error {
+	var ts []byte
+	i := skipSpace(obj, 1)
+	for i < len(obj) && obj[i] != '}' {
+		keyEnd := skipValue(obj, i)
+		key := obj[i+1 : keyEnd-1]
+		i = skipSpace(obj, keyEnd)
+		i = skipSpace(obj, i+1) // ':'
+		valEnd := skipValue(obj, i)
+		val := obj[i:valEnd]
+		if val[0] == '"' {
+			switch string(key) {
+			case "id":
+				ev.ID = unquote(val)
+			case "timestamp":
+				ts = val
+			case "service":
+				ev.Service = in.intern(val)
+			case "event_type":
+				ev.EventType = in.intern(val)
+			case "organization":
+				ev.Organization = in.intern(val)
+			}
+		}
+		i = skipSpace(obj, valEnd)
+		if i < len(obj) && obj[i] == ',' {
+			i = skipSpace(obj, i+1)
+		}
+	}
+	if ev.ID == "" {
+		return errors.New("missing string field \"id\"")
+	}
+	if ts == nil {
+		return fmt.Errorf("event id %s: missing string field \"timestamp\"", ev.ID)
+	}
+	t, err := time.Parse(time.RFC3339Nano, unquote(ts))
+	if err != nil {
+		return fmt.Errorf("event id %s: field \"timestamp\" is not RFC3339: %w", ev.ID, err)
+	}
+	ev.Timestamp = t
+	return nil
+}
+
+// unquote returns the Go string of a JSON string literal (quotes included in lit).
+func unquote(lit []byte) string {
+	inner := lit[1 : len(lit)-1]
+	for _, c := range inner {
+		if c == '\\' {
+			var s string
+			if err := json.Unmarshal(lit, &s); err != nil {
+				return string(inner)
+			}
+			return s
+		}
+	}
+	return string(inner)
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipValue returns the index just past the JSON value starting at b[i]. b must be valid JSON.
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	default: // number, true, false, null
+		for i < len(b) {
+			switch b[i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return i
+			}
+			i++
+		}
+		return i
+	}
+}
+
+// skipString returns the index just past the string literal starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// interner shares the strings of low-cardinality fields (service, event type, organization)
+// across events, so that a page does not allocate them once per event. It is bounded.
+type interner struct {
+	m map[string]string
+}
+
+const maxInterned = 4096
+
+func (in *interner) intern(lit []byte) string {
+	inner := lit[1 : len(lit)-1]
+	if s, ok := in.m[string(inner)]; ok {
+		return s
+	}
+	s := unquote(lit)
+	if in.m == nil {
+		in.m = make(map[string]string)
+	}
+	if len(in.m) < maxInterned {
+		in.m[string(inner)] = s
+	}
+	return s
+}
