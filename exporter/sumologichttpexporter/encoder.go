@@ -1,0 +1,161 @@
+package sumologichttpexporter // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/exporter/sumologichttpexporter"
+
+import (
+	"encoding/base64"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// jsonBodyKey is the key of the record body in the json log_format.
+const jsonBodyKey = "log"
+
+// appendLineFunc appends the line of one record (without the trailing newline) to dst.
+type appendLineFunc func(dst []byte, lr plog.LogRecord) []byte
+
+func lineEncoder(format LogFormat) appendLineFunc {
+	if format == LogFormatJSON {
+		return appendJSONLine
+	}
+	return appendRawLine
+}
+
+// appendRawLine appends the record body as one line. A string body is copied byte for byte;
+// other body types use their string form (JSON for maps and slices). CR and LF inside the body
+// are written as the two-character escapes \r and \n, so one record is always one message.
+func appendRawLine(dst []byte, lr plog.LogRecord) []byte {
+	body := lr.Body()
+	var s string
+	if body.Type() == pcommon.ValueTypeStr {
+		s = body.Str()
+	} else {
+		s = body.AsString()
+	}
+	if strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\r') < 0 {
+		return append(dst, s...)
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// appendJSONLine appends {"log":<body>,"<attr>":<value>,...}: the body as a JSON value plus
+// the record attributes (an attribute named "log" is left out: the body owns that key).
+func appendJSONLine(dst []byte, lr plog.LogRecord) []byte {
+	dst = append(dst, '{')
+	dst = appendJSONString(dst, jsonBodyKey)
+	dst = append(dst, ':')
+	dst = appendJSONValue(dst, lr.Body())
+	for k, v := range lr.Attributes().All() {
+		if k == jsonBodyKey {
+			continue
+		}
+		dst = append(dst, ',')
+		dst = appendJSONString(dst, k)
+		dst = append(dst, ':')
+		dst = appendJSONValue(dst, v)
+	}
+	return append(dst, '}')
+}
+
+func appendJSONValue(dst []byte, v pcommon.Value) []byte {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return appendJSONString(dst, v.Str())
+	case pcommon.ValueTypeInt:
+		return strconv.AppendInt(dst, v.Int(), 10)
+	case pcommon.ValueTypeDouble:
+		f := v.Double()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			// JSON has no NaN or Infinity: send them as strings.
+			return strconv.AppendQuote(dst, strconv.FormatFloat(f, 'g', -1, 64))
+		}
+		return strconv.AppendFloat(dst, f, 'g', -1, 64)
+	case pcommon.ValueTypeBool:
+		return strconv.AppendBool(dst, v.Bool())
+	case pcommon.ValueTypeMap:
+		dst = append(dst, '{')
+		first := true
+		for k, mv := range v.Map().All() {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = appendJSONString(dst, k)
+			dst = append(dst, ':')
+			dst = appendJSONValue(dst, mv)
+		}
+		return append(dst, '}')
+	case pcommon.ValueTypeSlice:
+		dst = append(dst, '[')
+		for i, sv := range v.Slice().All() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONValue(dst, sv)
+		}
+		return append(dst, ']')
+	case pcommon.ValueTypeBytes:
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes().AsRaw())
+		return append(dst, '"')
+	default:
+		return append(dst, "null"...)
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\ufffd"...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

@@ -1,0 +1,61 @@
+package sumologichttpexporter // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/exporter/sumologichttpexporter"
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configcompression"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/exporter/sumologichttpexporter/internal/metadata"
+)
+
+// NewFactory creates the factory of the sumologichttp exporter.
+func NewFactory() exporter.Factory {
+	return exporter.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		exporter.WithLogs(createLogs, metadata.LogsStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	clientConfig := confighttp.NewDefaultClientConfig()
+	clientConfig.Timeout = 30 * time.Second
+	clientConfig.Compression = configcompression.TypeGzip
+	// Bodies are up to 1 MiB; the response is (almost) empty.
+	clientConfig.WriteBufferSize = 512 * 1024
+
+	return &Config{
+		ClientConfig:       clientConfig,
+		QueueConfig:        configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		RetryConfig:        configretry.NewDefaultBackOffConfig(),
+		MaxRequestBodySize: DefaultMaxRequestBodySize,
+		LogFormat:          LogFormatRaw,
+		Client:             DefaultClient,
+	}
+}
+
+func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	sCfg := cfg.(*Config)
+	exp, err := newSumoExporter(sCfg, set)
+	if err != nil {
+		return nil, err
+	}
+	return exporterhelper.NewLogs(ctx, set, cfg,
+		exp.pushLogs,
+		exporterhelper.WithStart(exp.start),
+		exporterhelper.WithShutdown(exp.shutdown),
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		// The http.Client timeout (`timeout`) bounds each request; a push may send several.
+		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
+		exporterhelper.WithRetry(sCfg.RetryConfig),
+		exporterhelper.WithQueue(sCfg.QueueConfig),
+	)
+}

@@ -1,0 +1,124 @@
+package sumologichttpexporter // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/exporter/sumologichttpexporter"
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Resource attributes that map to dedicated Sumo Logic headers.
+const (
+	attrSourceCategory = "_sourceCategory"
+	attrSourceName     = "_sourceName"
+	attrSourceHost     = "_sourceHost"
+
+	headerCategory = "X-Sumo-Category"
+	headerName     = "X-Sumo-Name"
+	headerHost     = "X-Sumo-Host"
+	headerFields   = "X-Sumo-Fields"
+	headerClient   = "X-Sumo-Client"
+
+	// Sumo Logic limits on X-Sumo-Fields.
+	maxFields          = 30
+	maxFieldValueRunes = 200
+)
+
+// sourceMetadata is the metadata set of one request: every line of a request shares it.
+type sourceMetadata struct {
+	category string
+	name     string
+	host     string
+	// fields is the X-Sumo-Fields header value: "k1=v1, k2=v2", sorted by key.
+	fields string
+
+	// droppedFields counts pairs beyond the 30-pair limit; truncatedValues counts values cut at
+	// 200 characters.
+	droppedFields   int
+	truncatedValues int
+}
+
+// key identifies the metadata set; records with equal keys go into the same requests.
+func (m *sourceMetadata) key() string {
+	return m.category + "\x00" + m.name + "\x00" + m.host + "\x00" + m.fields
+}
+
+// newSourceMetadata reads the Sumo Logic metadata from resource attributes.
+func newSourceMetadata(attrs pcommon.Map) sourceMetadata {
+	var m sourceMetadata
+	keys := make([]string, 0, attrs.Len())
+	for k, v := range attrs.All() {
+		switch k {
+		case attrSourceCategory:
+			m.category = sanitizeHeaderValue(v.AsString())
+		case attrSourceName:
+			m.name = sanitizeHeaderValue(v.AsString())
+		case attrSourceHost:
+			m.host = sanitizeHeaderValue(v.AsString())
+		default:
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return m
+	}
+	slices.Sort(keys)
+	if len(keys) > maxFields {
+		m.droppedFields = len(keys) - maxFields
+		keys = keys[:maxFields]
+	}
+	var b strings.Builder
+	for i, k := range keys {
+		v, _ := attrs.Get(k)
+		value := sanitizeField(v.AsString())
+		if utf8.RuneCountInString(value) > maxFieldValueRunes {
+			value = truncateRunes(value, maxFieldValueRunes)
+			m.truncatedValues++
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(sanitizeField(k))
+		b.WriteByte('=')
+		b.WriteString(value)
+	}
+	m.fields = b.String()
+	return m
+}
+
+// sanitizeField makes a key or value safe inside X-Sumo-Fields: ',' -> '_', '=' -> ':',
+// newlines and other control characters -> '_'. It allocates only when something changes.
+func sanitizeField(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == ',':
+			return '_'
+		case r == '=':
+			return ':'
+		case r < 0x20 || r == 0x7f:
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// sanitizeHeaderValue replaces characters that are invalid in an HTTP header value.
+func sanitizeHeaderValue(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\t') || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+func truncateRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}

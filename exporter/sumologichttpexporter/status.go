@@ -1,0 +1,73 @@
+package sumologichttpexporter // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/exporter/sumologichttpexporter"
+
+import (
+	"errors"
+	"sync"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.uber.org/zap"
+)
+
+// seedStateFirstPartyGeneric is the seed's name for a failing downstream delivery.
+const seedStateFirstPartyGeneric = "FirstPartyGeneric"
+
+// statusReporter reports the component status on changes only: RecoverableError while
+// deliveries fail (per failure reason), OK once they succeed again.
+type statusReporter struct {
+	logger *zap.Logger
+
+	mu     sync.Mutex
+	host   component.Host
+	reason string // "" while deliveries succeed
+}
+
+func (s *statusReporter) setHost(host component.Host) {
+	s.mu.Lock()
+	s.host = host
+	s.mu.Unlock()
+}
+
+// failed records a delivery failure; it reports and logs only when the reason changes.
+func (s *statusReporter) failed(err error) {
+	reason, code := reasonOf(err)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reason == reason {
+		return
+	}
+	s.reason = reason
+	s.logger.Warn("Deliveries to the Sumo Logic HTTP Source are failing; the data is kept and retried",
+		zap.String("reason", reason), zap.Int("status_code", code), zap.Error(err))
+	if s.host == nil {
+		return
+	}
+	attrs := pcommon.NewMap()
+	attrs.PutStr("reason", reason)
+	attrs.PutInt("status_code", int64(code))
+	attrs.PutStr("seed_state", seedStateFirstPartyGeneric)
+	componentstatus.ReportStatus(s.host, componentstatus.NewEvent(componentstatus.StatusRecoverableError,
+		componentstatus.WithError(err), componentstatus.WithAttributes(attrs)))
+}
+
+// succeeded records a successful delivery; it reports OK only after a failure.
+func (s *statusReporter) succeeded() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reason == "" {
+		return
+	}
+	s.logger.Info("Deliveries to the Sumo Logic HTTP Source succeed again", zap.String("previous_reason", s.reason))
+	s.reason = ""
+	if s.host != nil {
+		componentstatus.ReportStatus(s.host, componentstatus.NewEvent(componentstatus.StatusOK))
+	}
+}
+
+func reasonOf(err error) (reason string, statusCode int) {
+	if de, ok := errors.AsType[*deliveryError](err); ok {
+		return de.reason, de.statusCode
+	}
+	return reasonConnection, 0
+}
