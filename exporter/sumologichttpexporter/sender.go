@@ -246,4 +246,3 @@ func warningText(body []byte) string {
 	}
 	return strings.ToValidUTF8(string(body), "\ufffd")
 }
-

@@ -74,7 +74,7 @@ type Stats struct {
 	// Bytes received on the wire and after decoding, for accepted requests.
 	CompressedBytes   int64 `json:"compressed_bytes"`
 	UncompressedBytes int64 `json:"uncompressed_bytes"`
-	// PendingFaults is the length of the fault queue.
+	// PendingFaults is the number of requests the queued faults will still answer.
 	PendingFaults int `json:"pending_faults"`
 }
 
@@ -205,7 +205,7 @@ func (s *Sink) Stats() Stats {
 		Requests:          maps.Clone(s.requests),
 		CompressedBytes:   s.compressed,
 		UncompressedBytes: s.plain,
-		PendingFaults:     len(s.faults),
+		PendingFaults:     s.pendingFaultsLocked(),
 	}
 }
 
@@ -273,4 +273,12 @@ func (s *Sink) countDropped(n int) {
 	s.mu.Lock()
 	s.dropped += n
 	s.mu.Unlock()
+}
+
+func (s *Sink) pendingFaultsLocked() int {
+	n := 0
+	for _, f := range s.faults {
+		n += f.Count
+	}
+	return n
 }
