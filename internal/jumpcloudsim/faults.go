@@ -121,7 +121,7 @@ func (s *Server) ClearFaults() {
 func (s *Server) PendingFaults() []Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Fault(nil), s.faults...)
+	return append([]Fault{}, s.faults...)
 }
 
 // nextFault pops one use of the first queued fault.
