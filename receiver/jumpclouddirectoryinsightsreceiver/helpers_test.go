@@ -1,0 +1,179 @@
+package jumpclouddirectoryinsightsreceiver
+
+import (
+	"context"
+	"slices"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/extension/extensiontest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloudsim"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/metadata"
+)
+
+const testAPIKey = "test-api-key-3f9c1e"
+
+// startSim serves a simulator on 127.0.0.1 and returns it with its base URL.
+func startSim(t *testing.T, cfg jumpcloudsim.Config) (*jumpcloudsim.Server, string) {
+	t.Helper()
+	if cfg.APIKey == "" {
+		cfg.APIKey = testAPIKey
+	}
+	sim := jumpcloudsim.New(cfg)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return sim, srv.URL + jumpcloudsim.BasePath
+}
+
+// testConfig is a configuration for fast tests against the simulator at baseURL.
+func testConfig(baseURL string) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoint = baseURL
+	cfg.APIKey = testAPIKey
+	cfg.Timeout = 5 * time.Second
+	cfg.PollInterval = 20 * time.Millisecond
+	cfg.SettleDelay = 0
+	cfg.Overlap = 0
+	cfg.BackOff.InitialInterval = 5 * time.Millisecond
+	cfg.BackOff.MaxInterval = 50 * time.Millisecond
+	cfg.BackOff.RandomizationFactor = 0
+	return cfg
+}
+
+// statusHost records the component status events reported to it and serves extensions.
+type statusHost struct {
+	component.Host
+	extensions map[component.ID]component.Component
+
+	mu     sync.Mutex
+	events []*componentstatus.Event
+}
+
+func newStatusHost() *statusHost {
+	return &statusHost{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{}}
+}
+
+func (h *statusHost) GetExtensions() map[component.ID]component.Component { return h.extensions }
+
+func (h *statusHost) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+}
+
+func (h *statusHost) statuses() []componentstatus.Status {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]componentstatus.Status, 0, len(h.events))
+	for _, ev := range h.events {
+		out = append(out, ev.Status())
+	}
+	return out
+}
+
+func (h *statusHost) last() *componentstatus.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.events) == 0 {
+		return nil
+	}
+	return h.events[len(h.events)-1]
+}
+
+// addFileStorage starts a file_storage extension in dir and registers it on the host.
+func (h *statusHost) addFileStorage(t *testing.T, dir string) component.ID {
+	t.Helper()
+	f := filestorage.NewFactory()
+	cfg := f.CreateDefaultConfig().(*filestorage.Config)
+	cfg.Directory = dir
+	id := component.MustNewID("file_storage")
+	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
+	require.NoError(t, err)
+	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
+	h.extensions[id] = ext.(extension.Extension)
+	return id
+}
+
+// startReceiver creates and starts the receiver; it is shut down at cleanup unless the test
+// did it already (shutdown is idempotent for the test's purpose).
+func startReceiver(t *testing.T, cfg *Config, host component.Host, next consumer.Logs) *diReceiver {
+	t.Helper()
+	require.NoError(t, cfg.Validate())
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.ID = component.NewID(metadata.Type) // stable: the storage client is named after it
+	r, err := newReceiver(cfg, set, next)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), host))
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { require.NoError(t, r.Shutdown(context.Background())) }) })
+	return r
+}
+
+// recordIDs lists the jumpcloud.event.id attribute of every record, in order.
+func recordIDs(all []plog.Logs) []string {
+	var ids []string
+	for _, ld := range all {
+		for i := 0; i < ld.ResourceLogs().Len(); i++ {
+			sls := ld.ResourceLogs().At(i).ScopeLogs()
+			for j := 0; j < sls.Len(); j++ {
+				lrs := sls.At(j).LogRecords()
+				for k := 0; k < lrs.Len(); k++ {
+					v, _ := lrs.At(k).Attributes().Get(attrEventID)
+					ids = append(ids, v.Str())
+				}
+			}
+		}
+	}
+	return ids
+}
+
+// waitFor polls cond every 10ms for at most d.
+func waitFor(t *testing.T, d time.Duration, cond func() bool, msg string, args ...any) {
+	t.Helper()
+	require.Eventuallyf(t, cond, d, 10*time.Millisecond, msg, args...)
+}
+
+// assertSameSequence checks that got is exactly want (every id once, same order) and reports
+// the difference compactly: counts, duplicates, missing ids and the first divergence.
+func assertSameSequence(t *testing.T, want, got []string) {
+	t.Helper()
+	if slices.Equal(want, got) {
+		return
+	}
+	count := map[string]int{}
+	for _, id := range got {
+		count[id]++
+	}
+	var dups, missing []string
+	for id, n := range count {
+		if n > 1 {
+			dups = append(dups, id)
+		}
+	}
+	for _, id := range want {
+		if count[id] == 0 {
+			missing = append(missing, id)
+		}
+	}
+	first := 0
+	for first < len(want) && first < len(got) && want[first] == got[first] {
+		first++
+	}
+	t.Errorf("delivered sequence differs: want %d ids, got %d; %d duplicated (e.g. %v), %d missing (e.g. %v); first divergence at index %d",
+		len(want), len(got), len(dups), head(dups), len(missing), head(missing), first)
+}
+
+func head(s []string) []string { return s[:min(len(s), 5)] }
