@@ -91,6 +91,10 @@ func TestOrderingKey(t *testing.T) {
 	assert.Equal(t, []string{"z", "a", "b", "c", "0"}, ids(post(t, ts.URL+EventsPath, q(t0))))
 	assert.Equal(t, []string{"0", "c", "b", "a", "z"}, ids(post(t, ts.URL+EventsPath, q(t0, "sort", "DESC"))))
 
+	assert.Equal(t, []string{"b", "c", "0"}, ids(post(t, ts.URL+EventsPath, q(t0, "skip", 2))), "skip is an offset")
+	assert.Equal(t, []string{"a"}, ids(post(t, ts.URL+EventsPath, q(t0, "skip", 3, "limit", 1, "sort", "DESC"))))
+	assert.Len(t, ids(post(t, ts.URL+EventsPath, q(t0, "skip", -4))), 5, "nonsensical skip is 0")
+
 	msKey := ms.UnixMilli()
 	tests := []struct {
 		name  string
