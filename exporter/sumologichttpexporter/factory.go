@@ -35,7 +35,7 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		ClientConfig:       clientConfig,
 		QueueConfig:        configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
-		RetryConfig:        configretry.NewDefaultBackOffConfig(),
+		RetryConfig:        defaultRetryConfig(),
 		MaxRequestBodySize: DefaultMaxRequestBodySize,
 		LogFormat:          LogFormatRaw,
 		Client:             DefaultClient,
@@ -58,4 +58,14 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		exporterhelper.WithRetry(sCfg.RetryConfig),
 		exporterhelper.WithQueue(sCfg.QueueConfig),
 	)
+}
+
+// defaultRetryConfig retries until the data is delivered (max_elapsed_time 0): Sumo Logic
+// answers 429 and 401 for conditions an operator fixes, and the queue (persistent when
+// `storage` is set) holds the data meanwhile; a full queue pushes back on the receiver, which
+// then keeps its checkpoint instead of losing events.
+func defaultRetryConfig() configretry.BackOffConfig {
+	cfg := configretry.NewDefaultBackOffConfig()
+	cfg.MaxElapsedTime = 0
+	return cfg
 }

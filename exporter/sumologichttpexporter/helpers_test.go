@@ -2,6 +2,7 @@ package sumologichttpexporter
 
 import (
 	"context"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -129,3 +130,7 @@ func (h *statusHost) last() *componentstatus.Event {
 	}
 	return h.events[len(h.events)-1]
 }
+
+func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+func componentTestConfigStruct(cfg component.Config) error { return componenttest.CheckConfigStruct(cfg) }
