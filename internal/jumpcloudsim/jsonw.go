@@ -236,7 +236,25 @@ func (r *rng) appendBase64(b []byte, n int) []byte {
 	return base64.StdEncoding.AppendEncode(b, raw)
 }
 
-func (r *rng) ip() string {
-	return strconv.Itoa(r.intn(223)+1) + "." + strconv.Itoa(r.intn(256)) + "." +
-		strconv.Itoa(r.intn(256)) + "." + strconv.Itoa(r.intn(254)+1)
+func (r *rng) ip() string { return string(r.appendIP(nil)) }
+
+// appendIP appends a random public-looking IPv4 address.
+func (r *rng) appendIP(b []byte) []byte {
+	b = strconv.AppendInt(b, int64(r.intn(223)+1), 10)
+	b = append(b, '.')
+	b = strconv.AppendInt(b, int64(r.intn(256)), 10)
+	b = append(b, '.')
+	b = strconv.AppendInt(b, int64(r.intn(256)), 10)
+	b = append(b, '.')
+	return strconv.AppendInt(b, int64(r.intn(254)+1), 10)
+}
+
+// kip writes a random IPv4 address.
+func (w *jw) kip(k string, r *rng) {
+	w.key(k)
+	w.sep()
+	w.b = append(w.b, '"')
+	w.b = r.appendIP(w.b)
+	w.b = append(w.b, '"')
+	w.comma = true
 }

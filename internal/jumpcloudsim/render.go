@@ -158,7 +158,7 @@ func (c *evctx) eventType(types ...string) string {
 	return t
 }
 
-func (c *evctx) clientIP() { c.w.kstr("client_ip", c.r.ip()) }
+func (c *evctx) clientIP() { c.w.kip("client_ip", c.r) }
 
 func (c *evctx) geoip(withCoords bool) {
 	g := pick(c.r, geos)
@@ -389,7 +389,7 @@ func (c *evctx) radius() {
 	}
 	w.endObj()
 	w.kobj("auth_meta")
-	w.kstr("nas_ip", c.r.ip())
+	w.kip("nas_ip", c.r)
 	w.kstr("nas_identifier", "ap-"+strconv.Itoa(c.r.intn(40)))
 	w.endObj()
 	w.kbool("success", ok)
