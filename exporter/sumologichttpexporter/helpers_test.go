@@ -133,4 +133,6 @@ func (h *statusHost) last() *componentstatus.Event {
 
 func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
 
-func componentTestConfigStruct(cfg component.Config) error { return componenttest.CheckConfigStruct(cfg) }
+func componentTestConfigStruct(cfg component.Config) error {
+	return componenttest.CheckConfigStruct(cfg)
+}
