@@ -84,8 +84,8 @@ type Page struct {
 type Client struct {
 	http     *http.Client
 	settings Settings
-	mu       sync.Mutex
-	intern   interner
+	mu       sync.Mutex // guards decoder
+	decoder  Decoder
 }
 
 // NewClient returns a client that sends its requests with hc.
@@ -127,7 +127,7 @@ func (c *Client) Events(ctx context.Context, q Query) (*Page, error) {
 		BodyBytes:   len(body),
 	}
 	c.mu.Lock()
-	page.Events, err = parseEvents(body, &c.intern)
+	page.Events, err = c.decoder.Decode(body)
 	c.mu.Unlock()
 	if err != nil {
 		return nil, &Error{Kind: KindTransient, StatusCode: resp.StatusCode, RequestID: page.RequestID,

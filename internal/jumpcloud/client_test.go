@@ -239,3 +239,15 @@ func TestParseRetryAfter(t *testing.T) {
 	assert.Equal(t, time.Duration(0), parseRetryAfter("-3", now))
 	assert.Equal(t, time.Duration(0), parseRetryAfter("", now))
 }
+
+func TestDecodeTrickyStrings(t *testing.T) {
+	body := []byte(`[{"id":"a\\","timestamp":"2026-11-01T00:00:00Z","m":"x\\\"}]{[","service":"s\u0073o"},{"id":"b","timestamp":"2026-11-01T00:00:01+02:00"}]`)
+	var d Decoder
+	evs, err := d.Decode(body)
+	require.NoError(t, err)
+	require.Len(t, evs, 2)
+	assert.Equal(t, `a\`, evs[0].ID)
+	assert.Equal(t, "sso", evs[0].Service)
+	assert.Equal(t, `{"id":"b","timestamp":"2026-11-01T00:00:01+02:00"}`, string(evs[1].Raw))
+	assert.Equal(t, time.Date(2026, 10, 31, 22, 0, 1, 0, time.UTC), evs[1].Timestamp.UTC())
+}
