@@ -283,7 +283,9 @@ func (e *sumoExporter) finish(ld plog.Logs, res *pushResult) error {
 	}
 	permErr := errors.Join(res.permErrs...)
 	if len(res.failed) > 0 {
-		e.status.failed(res.retryErr)
+		if !errors.Is(res.retryErr, context.Canceled) { // a shutdown is no health problem
+			e.status.failed(res.retryErr)
+		}
 		if permErr != nil {
 			// The retryable error below must stay retryable, so the drop is logged here.
 			e.logger.Error("Log records dropped: rejected by the Sumo Logic HTTP Source or too large",
