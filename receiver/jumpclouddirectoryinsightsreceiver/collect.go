@@ -83,6 +83,9 @@ func (r *diReceiver) step(ctx context.Context) (caughtUp bool, err error) {
 		Sort:        "ASC",
 		SearchAfter: cp.SearchAfter,
 	})
+	if ctx.Err() != nil {
+		return false, ctx.Err() // shutting down: not a failure of the API
+	}
 	r.countRequest(ctx, err)
 	if err != nil {
 		return false, err
