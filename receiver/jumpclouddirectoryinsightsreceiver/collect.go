@@ -37,6 +37,12 @@ func (r *diReceiver) retentionFloor() time.Time {
 // max_window long. It reports false when no time has settled since the previous window.
 func (r *diReceiver) openWindow() bool {
 	cp := r.cp
+	if floor := r.retentionFloor(); cp.WindowEnd.Before(floor) {
+		// Stopped for longer than the retention: what is older is gone from the API.
+		r.settings.Logger.Warn("Checkpoint is older than the Directory Insights retention: resuming at the oldest available time",
+			zap.Time("checkpoint", cp.WindowEnd), zap.Time("resume_at", floor))
+		cp.WindowEnd, cp.NoOverlap = floor.UTC(), true
+	}
 	end := r.now().Add(-r.cfg.SettleDelay)
 	if limit := cp.WindowEnd.Add(r.cfg.MaxWindow); end.After(limit) {
 		end = limit
