@@ -34,7 +34,9 @@ func (r *diReceiver) retentionFloor() time.Time {
 }
 
 // openWindow starts the next window [previous end - overlap, now - settle_delay), at most
-// max_window long. It reports false when no time has settled since the previous window.
+// max_window long. It reports false when less than poll_interval has settled since the previous
+// window (caught up): without that bound every closed window would open the next one at once
+// and the overlap would be re-read in a tight loop.
 func (r *diReceiver) openWindow() bool {
 	cp := r.cp
 	if floor := r.retentionFloor(); cp.WindowEnd.Before(floor) {
@@ -44,10 +46,11 @@ func (r *diReceiver) openWindow() bool {
 		cp.WindowEnd, cp.NoOverlap = floor.UTC(), true
 	}
 	end := r.now().Add(-r.cfg.SettleDelay)
+	capped := false
 	if limit := cp.WindowEnd.Add(r.cfg.MaxWindow); end.After(limit) {
-		end = limit
+		end, capped = limit, true
 	}
-	if !end.After(cp.WindowEnd) {
+	if !end.After(cp.WindowEnd) || (!capped && end.Sub(cp.WindowEnd) < r.cfg.PollInterval) {
 		return false
 	}
 	start := cp.WindowEnd

@@ -48,6 +48,10 @@ func TestOpenWindow(t *testing.T) {
 			cp:   checkpoint{WindowEnd: now.Add(-2 * time.Minute)},
 		},
 		{
+			name: "less than poll_interval settled since the previous window (caught up): no query",
+			cp:   checkpoint{WindowEnd: now.Add(-2*time.Minute - 30*time.Second)},
+		},
+		{
 			name: "a window end in the future (clock went back): no query",
 			cp:   checkpoint{WindowEnd: now.Add(time.Minute)},
 		},
