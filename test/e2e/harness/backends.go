@@ -1,0 +1,154 @@
+package harness // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloudsim"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
+)
+
+// BackendsConfig configures the simulator and the sink.
+type BackendsConfig struct {
+	// APIKey is the x-api-key the simulator accepts (required: a collector with another key
+	// gets 401).
+	APIKey string
+	// Seed makes the simulator's events deterministic.
+	Seed int64
+	// SinkCode is the secret code of the sink's source URL (default "e2e-sink-code").
+	SinkCode string
+}
+
+// Backends are the JumpCloud simulator and the Sumo-style sink, each on its own loopback port.
+type Backends struct {
+	Sim  *jumpcloudsim.Server
+	Sink *sumosink.Sink
+
+	simSrv     *http.Server
+	simURL     string
+	serveErr   chan error
+	closeOnce  sync.Once
+	closeError error
+}
+
+// StartBackends serves a new simulator and a new sink on 127.0.0.1 random ports.
+func StartBackends(cfg BackendsConfig) (*Backends, error) {
+	if cfg.APIKey == "" {
+		return nil, errors.New("harness: BackendsConfig.APIKey is required")
+	}
+	if cfg.SinkCode == "" {
+		cfg.SinkCode = "e2e-sink-code"
+	}
+	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: cfg.APIKey, Seed: cfg.Seed})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("harness: simulator listener: %w", err)
+	}
+	sink, err := sumosink.Start("127.0.0.1:0", sumosink.Config{Code: cfg.SinkCode})
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("harness: sink: %w", err)
+	}
+	b := &Backends{
+		Sim:      sim,
+		Sink:     sink,
+		simSrv:   &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second},
+		simURL:   "http://" + ln.Addr().String(),
+		serveErr: make(chan error, 1),
+	}
+	go func() { b.serveErr <- b.simSrv.Serve(ln) }()
+	return b, nil
+}
+
+// SimURL is http://127.0.0.1:PORT of the simulator (its /_sim admin routes are there too).
+func (b *Backends) SimURL() string { return b.simURL }
+
+// APIBaseURL is the Directory Insights base URL of the simulator: the receiver's endpoint.
+func (b *Backends) APIBaseURL() string { return b.simURL + jumpcloudsim.BasePath }
+
+// Close stops the simulator and the sink; it is safe to call more than once.
+func (b *Backends) Close() error {
+	b.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		errSim := b.simSrv.Shutdown(ctx)
+		if errSim != nil {
+			errSim = errors.Join(errSim, b.simSrv.Close())
+		}
+		if err := <-b.serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errSim = errors.Join(errSim, err)
+		}
+		b.closeError = errors.Join(errSim, b.Sink.Close())
+	})
+	return b.closeError
+}
+
+// LiveFlow adds simulated events as time passes, like a tenant in use: every tick, the events
+// of the elapsed interval, timestamped inside it.
+type LiveFlow struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu        sync.Mutex
+	generated int
+	err       error
+}
+
+// StartLiveFlow generates rate events per second (spread over services; none means all) every
+// tick until Stop.
+func StartLiveFlow(sim *jumpcloudsim.Server, rate float64, tick time.Duration, services ...string) *LiveFlow {
+	ctx, cancel := context.WithCancel(context.Background())
+	lf := &LiveFlow{cancel: cancel, done: make(chan struct{})}
+	go lf.run(ctx, sim, rate, tick, services)
+	return lf
+}
+
+func (lf *LiveFlow) run(ctx context.Context, sim *jumpcloudsim.Server, rate float64, tick time.Duration, services []string) {
+	defer close(lf.done)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	origin := time.Now()
+	from := origin
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			due := int(rate*now.Sub(origin).Seconds()) - lf.Generated()
+			if due <= 0 {
+				continue
+			}
+			if err := sim.Generate(due, from, now, services...); err != nil {
+				lf.mu.Lock()
+				lf.err = err
+				lf.mu.Unlock()
+				return
+			}
+			lf.mu.Lock()
+			lf.generated += due
+			lf.mu.Unlock()
+			from = now
+		}
+	}
+}
+
+// Generated is the number of live events added so far.
+func (lf *LiveFlow) Generated() int {
+	lf.mu.Lock()
+	defer lf.mu.Unlock()
+	return lf.generated
+}
+
+// Stop ends the flow and returns the number of events it added and the generation error, if any.
+func (lf *LiveFlow) Stop() (int, error) {
+	lf.cancel()
+	<-lf.done
+	lf.mu.Lock()
+	defer lf.mu.Unlock()
+	return lf.generated, lf.err
+}

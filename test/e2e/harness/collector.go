@@ -1,0 +1,225 @@
+package harness // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// FeatureGates is the flag otelcol-config.yaml needs: the health_check extension's
+// component-status mode.
+const FeatureGates = "--feature-gates=+extension.healthcheck.useComponentStatus"
+
+// configEnvPrefixes are the prefixes of the variables otelcol-config.yaml reads: the child gets
+// only the values the harness sets, never the developer's own credentials.
+var configEnvPrefixes = []string{"JUMPCLOUD_", "SUMO_", "OTELCOL_"}
+
+// CollectorConfig describes one run of the distribution binary.
+type CollectorConfig struct {
+	// Binary is the path of otelcol-jumpcloud; ConfigPath the configuration it runs.
+	Binary     string
+	ConfigPath string
+	// StorageDir is the file_storage directory (OTELCOL_STORAGE_DIR): reuse it to restart
+	// with the same checkpoint and queue.
+	StorageDir string
+	// LogPath receives the collector's stdout and stderr (appended).
+	LogPath string
+	// Env holds the configuration's variables (JUMPCLOUD_API_KEY, JUMPCLOUD_ENDPOINT,
+	// SUMO_HTTP_SOURCE_URL, JUMPCLOUD_POLL_INTERVAL, ...). OTELCOL_STORAGE_DIR,
+	// OTELCOL_HEALTH_ENDPOINT and OTELCOL_METRICS_PORT are set by StartCollector.
+	Env map[string]string
+	// Args are extra command-line arguments, e.g. --set=exporters.sumologichttp.timeout=5s.
+	Args []string
+}
+
+// Collector is a running otelcol-jumpcloud child process.
+type Collector struct {
+	// HealthURL is the health_check status URL (verbose); MetricsURL the self-metrics.
+	HealthURL  string
+	MetricsURL string
+
+	cmd     *exec.Cmd
+	logFile *os.File
+	done    chan struct{}
+	mu      sync.Mutex
+	waitErr error
+}
+
+// StartCollector starts the binary with free loopback ports for the health and metrics
+// endpoints. Stop or Kill it; both wait for the process to exit.
+func StartCollector(cfg CollectorConfig) (*Collector, error) {
+	if _, err := os.Stat(cfg.Binary); err != nil {
+		return nil, fmt.Errorf("harness: collector binary: %w", err)
+	}
+	healthPort, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	metricsPort, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.LogPath), 0o750); err != nil {
+		return nil, fmt.Errorf("harness: log directory: %w", err)
+	}
+	logFile, err := os.OpenFile(cfg.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("harness: collector log: %w", err)
+	}
+
+	env := map[string]string{
+		"OTELCOL_STORAGE_DIR":     cfg.StorageDir,
+		"OTELCOL_HEALTH_ENDPOINT": "127.0.0.1:" + strconv.Itoa(healthPort),
+		"OTELCOL_METRICS_PORT":    strconv.Itoa(metricsPort),
+	}
+	for k, v := range cfg.Env {
+		env[k] = v
+	}
+	args := append([]string{"--config", cfg.ConfigPath, FeatureGates}, cfg.Args...)
+	cmd := exec.Command(cfg.Binary, args...)
+	cmd.Env = childEnv(os.Environ(), env)
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	// Own process group: a Ctrl-C at the terminal reaches the demo, which then stops the
+	// collector itself (in order: collector first, then the backends).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		_ = logFile.Close()
+		return nil, fmt.Errorf("harness: start collector: %w", err)
+	}
+	c := &Collector{
+		HealthURL:  fmt.Sprintf("http://127.0.0.1:%d/health/status?verbose", healthPort),
+		MetricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort),
+		cmd:        cmd,
+		logFile:    logFile,
+		done:       make(chan struct{}),
+	}
+	go func() {
+		err := cmd.Wait()
+		c.mu.Lock()
+		c.waitErr = err
+		c.mu.Unlock()
+		_ = logFile.Close()
+		close(c.done)
+	}()
+	return c, nil
+}
+
+// childEnv is base without the configuration's variables, plus env.
+func childEnv(base []string, env map[string]string) []string {
+	out := make([]string, 0, len(base)+len(env))
+	for _, kv := range base {
+		name, _, _ := strings.Cut(kv, "=")
+		if hasConfigPrefix(name) {
+			continue
+		}
+		out = append(out, kv)
+	}
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+func hasConfigPrefix(name string) bool {
+	for _, p := range configEnvPrefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Pid is the process id of the collector.
+func (c *Collector) Pid() int { return c.cmd.Process.Pid }
+
+// Done is closed when the process has exited.
+func (c *Collector) Done() <-chan struct{} { return c.done }
+
+// ExitError is the result of the process once Done is closed (nil for exit status 0).
+func (c *Collector) ExitError() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.waitErr
+}
+
+// Kill sends SIGKILL (a crash: no shutdown, no flush) and waits for the exit.
+func (c *Collector) Kill() error {
+	select {
+	case <-c.done:
+		return nil
+	default:
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("harness: kill collector: %w", err)
+	}
+	<-c.done
+	return nil
+}
+
+// Stop sends SIGTERM and waits up to timeout for a clean exit, then kills the process. It
+// returns an error when the collector had to be killed or exited with a failure.
+func (c *Collector) Stop(timeout time.Duration) error {
+	select {
+	case <-c.done:
+		return c.ExitError()
+	default:
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("harness: stop collector: %w", err)
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-c.done:
+		return c.ExitError()
+	case <-t.C:
+		_ = c.Kill()
+		return fmt.Errorf("harness: collector did not stop within %s: killed", timeout)
+	}
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("harness: free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Poll calls check every interval until it reports done, ctx ends or timeout passes. A check
+// error does not end the loop (the endpoint may not be up yet); the last one is part of the
+// timeout error.
+func Poll(ctx context.Context, timeout, interval time.Duration, check func() (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var last error
+	for {
+		ok, err := check()
+		if ok {
+			return nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			if last != nil {
+				return fmt.Errorf("%w (last: %w)", ctx.Err(), last)
+			}
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
