@@ -52,6 +52,7 @@ type Collector struct {
 	done    chan struct{}
 	mu      sync.Mutex
 	waitErr error
+	killed  bool // by Kill: the exit status is no failure
 }
 
 // StartCollector starts the binary with free loopback ports for the health and metrics
@@ -145,10 +146,14 @@ func (c *Collector) Pid() int { return c.cmd.Process.Pid }
 // Done is closed when the process has exited.
 func (c *Collector) Done() <-chan struct{} { return c.done }
 
-// ExitError is the result of the process once Done is closed (nil for exit status 0).
+// ExitError is the result of the process once Done is closed: nil for exit status 0 and after
+// Kill.
 func (c *Collector) ExitError() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.killed {
+		return nil
+	}
 	return c.waitErr
 }
 
@@ -159,6 +164,9 @@ func (c *Collector) Kill() error {
 		return nil
 	default:
 	}
+	c.mu.Lock()
+	c.killed = true
+	c.mu.Unlock()
 	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("harness: kill collector: %w", err)
 	}

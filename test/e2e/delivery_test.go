@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
+)
+
+const (
+	backfillEvents = 50000
+	// The backfill spans 2 hours; the configuration's initial_lookback is 3h.
+	backfillSpan = 2 * time.Hour
+)
+
+// TestBackfillExactlyOnce: 50,000 events of every service arrive at the sink exactly once,
+// each request with the configured name, category and fields.
+func TestBackfillExactlyOnce(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	require.NoError(t, e.b.Sim.Generate(backfillEvents, now.Add(-backfillSpan), now))
+	want := expectedIDs(t, e.b.Sim)
+
+	start := time.Now()
+	c := e.start(filepath.Join(e.dir, "storage"), e.collectorEnv(apiKey, "all"))
+	waitDistinct(t, e.b.Sink, len(want), 2*time.Minute)
+	t.Logf("backfill of %d events delivered in %s", len(want), time.Since(start).Round(10*time.Millisecond))
+
+	// A few more polls: nothing else may arrive (no late duplicates from the overlap re-scan).
+	time.Sleep(3 * time.Second)
+	d := checkDelivery(t, e.b.Sink, want)
+	requireComplete(t, d, len(want))
+	require.Zero(t, d.duplicates, "exactly once")
+
+	h, err := c.Health(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, harness.StatusOK, h.ReceiverStatus(), "health: %s", h)
+	require.Equal(t, "Collecting", h.Receiver.SourceState(), "health: %s", h)
+	st := e.b.Sim.Stats()
+	t.Logf("simulator: %d requests, %d events served; health: %s", st.Requests, st.EventsServed, h)
+}
+
+// TestKillAndRestart: kill -9 of the collector in the middle of the backfill, then a restart
+// with the same storage: the sink ends with exactly the expected event set. Duplicates can
+// only be requests the sink recorded whose removal from the persistent queue had not reached
+// the disk when the process died; they are counted and logged, and bounded by what the queue
+// has in flight.
+func TestKillAndRestart(t *testing.T) {
+	e := newEnv(t)
+	now := time.Now()
+	require.NoError(t, e.b.Sim.Generate(backfillEvents, now.Add(-backfillSpan), now))
+	services := []string{"directory", "sso", "systems"}
+	want := expectedIDs(t, e.b.Sim, services...)
+	vars := e.collectorEnv(apiKey, "directory, sso, systems") // as a user would type it
+	storage := filepath.Join(e.dir, "storage")
+
+	c := e.start(storage, vars)
+	// Kill once a third of the backfill reached the sink: pages are checkpointed, others are
+	// in the persistent queue or in flight.
+	err := harness.Poll(t.Context(), time.Minute, 5*time.Millisecond, func() (bool, error) {
+		return e.b.Sink.Count() >= len(want)/3, nil
+	})
+	require.NoError(t, err, "no delivery before the kill")
+	require.NoError(t, c.Kill())
+	// A request the process had completely written before it died is still recorded.
+	waitQuiet(t, e.b.Sink, 500*time.Millisecond)
+	atKill := checkDelivery(t, e.b.Sink, want)
+	st := e.b.Sim.Stats()
+	t.Logf("killed (SIGKILL) with %d of %d events at the sink; simulator served %d events in %d requests",
+		atKill.messages, len(want), st.EventsServed, st.Requests)
+	require.NotEmpty(t, atKill.missing, "the kill must happen in the middle of the backfill")
+	require.Zero(t, atKill.duplicates)
+	entries, err := os.ReadDir(storage)
+	require.NoError(t, err)
+	require.NotEmpty(t, entries, "file_storage wrote the checkpoint and queue")
+
+	e.start(storage, vars)
+	waitDistinct(t, e.b.Sink, len(want), 2*time.Minute)
+	time.Sleep(3 * time.Second)
+	d := checkDelivery(t, e.b.Sink, want)
+	requireComplete(t, d, len(want))
+	// A duplicate can only be an event the sink had before the kill (a queue request that was
+	// in flight: sent, not yet marked done on disk), never one sent twice after the restart.
+	notMissingAtKill := 0
+	missingAtKill := make(map[string]bool, len(atKill.missing))
+	for _, id := range atKill.missing {
+		missingAtKill[id] = true
+	}
+	for _, id := range d.duplicated {
+		if missingAtKill[id] {
+			notMissingAtKill++
+		}
+	}
+	t.Logf("duplicates after the restart: %d messages of %d events, all delivered before the kill and re-sent "+
+		"from the persistent queue (in flight at the kill, not yet marked done on disk)", d.duplicates, len(d.duplicated))
+	require.Zero(t, notMissingAtKill, "events delivered twice after the restart")
+	// At most what the queue had in flight: num_consumers (4) requests of at most max_size
+	// (10000) events.
+	require.LessOrEqual(t, d.duplicates, 4*10000)
+}
+
+// TestSinkOutage: the sink answers 503 for a while (E2E_SINK_DOWN, default 30s) while events
+// keep flowing; once it is back everything arrives, exactly once.
+func TestSinkOutage(t *testing.T) {
+	down := 30 * time.Second
+	if v := os.Getenv("E2E_SINK_DOWN"); v != "" {
+		d, err := time.ParseDuration(v)
+		require.NoError(t, err, "E2E_SINK_DOWN")
+		down = d
+	}
+	e := newEnv(t)
+	now := time.Now()
+	require.NoError(t, e.b.Sim.Generate(2000, now.Add(-time.Hour), now))
+	live := harness.StartLiveFlow(e.b.Sim, 100, 250*time.Millisecond)
+	liveStopped := false
+	t.Cleanup(func() {
+		if !liveStopped {
+			_, _ = live.Stop()
+		}
+	})
+
+	e.start(filepath.Join(e.dir, "storage"), e.collectorEnv(apiKey, "all"))
+	waitDistinct(t, e.b.Sink, 2000, time.Minute)
+
+	before := e.b.Sink.Stats()
+	e.b.Sink.Down(down, 503, 0)
+	t.Logf("sink down for %s with %d messages delivered", down, before.Messages)
+	time.Sleep(down)
+	during := e.b.Sink.Stats()
+	require.Equal(t, before.Messages, during.Messages, "nothing is recorded while the sink is down")
+	require.Positive(t, during.Requests[503], "the exporter kept trying during the outage")
+
+	// Let events flow a little after the outage, then stop generating and count.
+	time.Sleep(2 * time.Second)
+	generated, err := live.Stop()
+	liveStopped = true
+	require.NoError(t, err)
+	want := expectedIDs(t, e.b.Sim)
+	t.Logf("live flow: %d events; %d expected in all; 503 answers during the outage: %d",
+		generated, len(want), during.Requests[503])
+
+	// The exporter's backoff is at most 30s (retry_on_failure.max_interval).
+	waitDistinct(t, e.b.Sink, len(want), 2*time.Minute)
+	time.Sleep(2 * time.Second)
+	d := checkDelivery(t, e.b.Sink, want)
+	requireComplete(t, d, len(want))
+	require.Zero(t, d.duplicates, "a 503 records nothing: nothing is sent twice")
+}

@@ -1,0 +1,251 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloudsim"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
+)
+
+// Values of the test configuration. The key and the sink code are the secrets that must never
+// appear in the collector's log.
+const (
+	apiKey     = "e2e-secret-api-key-7f3a9c"
+	wrongKey   = "e2e-wrong-api-key-1b2c3d"
+	sinkCode   = "e2e-secret-sink-code-5e6f7a"
+	sourceName = "E2E JumpCloud"
+	category   = "e2e/jumpcloud-directory-insights"
+)
+
+// wantFields is the X-Sumo-Fields content the configuration produces (SUMO_SIEM_FORWARD=true).
+var wantFields = map[string]string{"_siemForward": "true", "vendor": "jumpcloud"}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	require.True(t, ok)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+func configPath(t *testing.T) string { return filepath.Join(repoRoot(t), "otelcol-config.yaml") }
+
+// collectorBinary is the distribution binary. A missing binary fails the test, unless
+// E2E_SKIP_WITHOUT_BINARY=1 asks for a skip.
+func collectorBinary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("OTELCOL_JUMPCLOUD_BIN")
+	if bin == "" {
+		bin = filepath.Join(repoRoot(t), "bin", "otelcol-jumpcloud")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		msg := fmt.Sprintf("the distribution binary %s is missing (%v): run `make build` (`make test` builds it first)", bin, err)
+		if os.Getenv("E2E_SKIP_WITHOUT_BINARY") == "1" {
+			t.Skip("E2E_SKIP_WITHOUT_BINARY=1: " + msg)
+		}
+		t.Fatal(msg)
+	}
+	return bin
+}
+
+// env is one test's simulator, sink and collector runs.
+type env struct {
+	t   *testing.T
+	b   *harness.Backends
+	bin string
+	dir string
+	// logs of every collector run, checked for secrets at the end of the test.
+	logs []string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	bin := collectorBinary(t)
+	b, err := harness.StartBackends(harness.BackendsConfig{APIKey: apiKey, Seed: 42, SinkCode: sinkCode})
+	require.NoError(t, err)
+	e := &env{t: t, b: b, bin: bin, dir: t.TempDir()}
+	t.Cleanup(func() {
+		require.NoError(t, b.Close())
+		e.checkNoSecretsLogged()
+	})
+	return e
+}
+
+// collectorEnv are the configuration's variables for a run against the simulator and the sink.
+func (e *env) collectorEnv(key, services string) map[string]string {
+	return map[string]string{
+		"JUMPCLOUD_API_KEY":          key,
+		"JUMPCLOUD_ENDPOINT":         e.b.APIBaseURL(),
+		"JUMPCLOUD_SERVICE":          services,
+		"JUMPCLOUD_POLL_INTERVAL":    "1s",
+		"JUMPCLOUD_SETTLE_DELAY":     "1s",
+		"JUMPCLOUD_INITIAL_LOOKBACK": "3h",
+		"SUMO_HTTP_SOURCE_URL":       e.b.Sink.URL(),
+		"SUMO_SOURCE_NAME":           sourceName,
+		"SUMO_SOURCE_CATEGORY":       category,
+		"SUMO_SIEM_FORWARD":          "true",
+	}
+}
+
+// start runs the collector with storage directory storage (reuse it for a restart). The
+// process is stopped at the end of the test; its log is printed if the test failed.
+func (e *env) start(storage string, vars map[string]string) *harness.Collector {
+	e.t.Helper()
+	logPath := filepath.Join(e.dir, fmt.Sprintf("collector-%d.log", len(e.logs)+1))
+	c, err := harness.StartCollector(harness.CollectorConfig{
+		Binary:     e.bin,
+		ConfigPath: configPath(e.t),
+		StorageDir: storage,
+		LogPath:    logPath,
+		Env:        vars,
+	})
+	require.NoError(e.t, err)
+	e.logs = append(e.logs, logPath)
+	e.t.Cleanup(func() {
+		if err := c.Stop(20 * time.Second); err != nil {
+			e.t.Logf("stopping the collector (pid %d): %v", c.Pid(), err)
+		}
+		if e.t.Failed() {
+			e.t.Logf("--- %s (last 40 lines) ---\n%s", logPath, tail(logPath, 40))
+		}
+	})
+	return c
+}
+
+// checkNoSecretsLogged fails the test when a collector log contains the API key (right or
+// wrong) or the sink URL's code.
+func (e *env) checkNoSecretsLogged() {
+	for _, p := range e.logs {
+		data, err := os.ReadFile(p)
+		require.NoError(e.t, err)
+		for _, secret := range []string{apiKey, wrongKey, sinkCode} {
+			require.NotContains(e.t, string(data), secret, "a secret is written to %s", p)
+		}
+	}
+}
+
+func tail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// expectedIDs are the ids of the simulator's events of services (empty: all).
+func expectedIDs(t *testing.T, sim *jumpcloudsim.Server, services ...string) map[string]struct{} {
+	t.Helper()
+	evs, err := sim.Events(jumpcloudsim.EventFilter{Services: services, NoRaw: true})
+	require.NoError(t, err)
+	ids := make(map[string]struct{}, len(evs))
+	for _, ev := range evs {
+		ids[ev.ID] = struct{}{}
+	}
+	require.Len(t, ids, len(evs), "the simulator's ids are unique")
+	return ids
+}
+
+// waitDistinct waits until the sink holds at least n distinct messages.
+func waitDistinct(t *testing.T, sink *sumosink.Sink, n int, timeout time.Duration) {
+	t.Helper()
+	start := time.Now()
+	err := harness.Poll(t.Context(), timeout, 250*time.Millisecond, func() (bool, error) {
+		return sink.Stats().Distinct >= n, nil
+	})
+	require.NoError(t, err, "sink: %d of %d distinct messages after %s", sink.Stats().Distinct, n, timeout)
+	t.Logf("sink: %d distinct messages after %s", n, time.Since(start).Round(10*time.Millisecond))
+}
+
+// waitQuiet waits until the sink recorded nothing new for quiet (at most 10s).
+func waitQuiet(t *testing.T, sink *sumosink.Sink, quiet time.Duration) {
+	t.Helper()
+	last, since := sink.Count(), time.Now()
+	err := harness.Poll(t.Context(), 10*time.Second, 50*time.Millisecond, func() (bool, error) {
+		if n := sink.Count(); n != last {
+			last, since = n, time.Now()
+		}
+		return time.Since(since) >= quiet, nil
+	})
+	require.NoError(t, err, "the sink kept receiving")
+}
+
+// delivery is what the sink received, compared with the expected events.
+type delivery struct {
+	messages   int
+	duplicates int      // messages of an id received more than once, beyond the first
+	duplicated []string // the ids received more than once
+	missing    []string
+	unexpected []string
+	badMeta    int // messages whose X-Sumo-* metadata differs from the configuration
+	firstBad   sumosink.Metadata
+}
+
+func checkDelivery(t *testing.T, sink *sumosink.Sink, want map[string]struct{}) delivery {
+	t.Helper()
+	msgs := sink.Messages()
+	counts := make(map[string]int, len(msgs))
+	d := delivery{messages: len(msgs)}
+	for _, m := range msgs {
+		var ev struct {
+			ID string `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(m.Body), &ev), "a message is not an event's JSON")
+		counts[ev.ID]++
+		if m.Name != sourceName || m.Category != category || !maps.Equal(m.Fields, wantFields) {
+			if d.badMeta == 0 {
+				d.firstBad = m.Metadata
+			}
+			d.badMeta++
+		}
+	}
+	for id, n := range counts {
+		if _, ok := want[id]; !ok {
+			d.unexpected = append(d.unexpected, id)
+		}
+		if n > 1 {
+			d.duplicates += n - 1
+			d.duplicated = append(d.duplicated, id)
+		}
+	}
+	for id := range want {
+		if counts[id] == 0 {
+			d.missing = append(d.missing, id)
+		}
+	}
+	slices.Sort(d.missing)
+	slices.Sort(d.unexpected)
+	return d
+}
+
+// requireComplete asserts every expected event arrived, nothing else did, and every message
+// carries the configured metadata; duplicates are returned for the caller's judgement.
+func requireComplete(t *testing.T, d delivery, want int) {
+	t.Helper()
+	t.Logf("sink: %d messages, %d distinct expected, %d duplicates, %d missing, %d unexpected",
+		d.messages, want, d.duplicates, len(d.missing), len(d.unexpected))
+	require.Empty(t, d.missing[:min(len(d.missing), 5)], "%d events lost", len(d.missing))
+	require.Empty(t, d.unexpected[:min(len(d.unexpected), 5)], "%d events that were not expected", len(d.unexpected))
+	require.Zero(t, d.badMeta, "messages with other metadata than the configuration's, e.g. %+v", d.firstBad)
+}
