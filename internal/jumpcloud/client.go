@@ -78,6 +78,9 @@ type Page struct {
 	Last bool
 	// BodyBytes is the size of the response body.
 	BodyBytes int
+	// Incomplete counts the events without a string id or an RFC3339 timestamp: they are in
+	// Events all the same (ID empty, Timestamp zero).
+	Incomplete int
 }
 
 // Client queries the Directory Insights API. It is safe for concurrent use.
@@ -127,13 +130,14 @@ func (c *Client) Events(ctx context.Context, q Query) (*Page, error) {
 		BodyBytes:   len(body),
 	}
 	c.mu.Lock()
-	page.Events, err = c.decoder.Decode(body)
+	page.Events, page.Incomplete, err = c.decoder.Decode(body)
 	c.mu.Unlock()
 	if err != nil {
 		return nil, &Error{Kind: KindTransient, StatusCode: resp.StatusCode, RequestID: page.RequestID,
 			Message: "unusable events page", Err: err}
 	}
 	page.ResultCount = headerInt(resp.Header, "X-Result-Count", len(page.Events))
+	limitKnown := resp.Header.Get("X-Limit") != ""
 	page.Limit = headerInt(resp.Header, "X-Limit", requestedLimit(q.Limit))
 	if page.Sort == "" {
 		page.Sort = strings.ToUpper(q.Sort)
@@ -142,7 +146,10 @@ func (c *Client) Events(ctx context.Context, q Query) (*Page, error) {
 		return nil, &Error{Kind: KindTransient, StatusCode: resp.StatusCode, RequestID: page.RequestID,
 			Message: "X-Search_after header is not valid JSON"}
 	}
-	page.Last = len(page.Events) == 0 || page.ResultCount < page.Limit || len(page.Events) < page.Limit
+	// Without X-Limit the applied page size is unknown (the server may have capped the request
+	// silently): only an empty page proves the end.
+	page.Last = len(page.Events) == 0 ||
+		(limitKnown && (page.ResultCount < page.Limit || len(page.Events) < page.Limit))
 	return page, nil
 }
 

@@ -92,7 +92,8 @@ func TestEventsLastPage(t *testing.T) {
 		{name: "short page", body: `[{"id":"a","timestamp":"2026-11-01T00:00:00Z"}]`, headers: map[string]string{"X-Result-Count": "1", "X-Limit": "1000"}, wantLast: true, wantN: 1},
 		{name: "full page", body: `[{"id":"a","timestamp":"2026-11-01T00:00:00Z"}]`, headers: map[string]string{"X-Result-Count": "1", "X-Limit": "1"}, wantN: 1},
 		{name: "server applied a smaller limit than asked", body: `[{"id":"a","timestamp":"2026-11-01T00:00:00Z"}]`, headers: map[string]string{"X-Result-Count": "1", "X-Limit": "1"}, reqLimit: 5000, wantN: 1},
-		{name: "no headers, short page against requested limit", body: `[{"id":"a","timestamp":"2026-11-01T00:00:00Z"}]`, reqLimit: 10, wantLast: true, wantN: 1},
+		{name: "no X-Limit: a short page may have been capped, only [] ends", body: `[{"id":"a","timestamp":"2026-11-01T00:00:00Z"}]`, reqLimit: 10, wantN: 1},
+		{name: "no X-Limit, empty page", body: `[]`, reqLimit: 10, wantLast: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,8 +133,6 @@ func TestEventsErrors(t *testing.T) {
 		{name: "503", status: 503, wantKind: KindTransient, wantStatus: 503},
 		{name: "truncated body", status: 200, body: `[{"id":"a","timestamp":"2026-11-01T00:00:00Z"},{"id":`, wantKind: KindTransient, wantStatus: 200, wantMsg: "unusable"},
 		{name: "not an array", status: 200, body: `{"message":"x"}`, wantKind: KindTransient, wantStatus: 200, wantMsg: "not a JSON array"},
-		{name: "event without id", status: 200, body: `[{"timestamp":"2026-11-01T00:00:00Z"}]`, wantKind: KindTransient, wantStatus: 200, wantMsg: `"id"`},
-		{name: "event with bad timestamp", status: 200, body: `[{"id":"a","timestamp":"yesterday"}]`, wantKind: KindTransient, wantStatus: 200, wantMsg: "not RFC3339"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,11 +242,30 @@ func TestParseRetryAfter(t *testing.T) {
 func TestDecodeTrickyStrings(t *testing.T) {
 	body := []byte(`[{"id":"a\\","timestamp":"2026-11-01T00:00:00Z","m":"x\\\"}]{[","service":"s\u0073o"},{"id":"b","timestamp":"2026-11-01T00:00:01+02:00"}]`)
 	var d Decoder
-	evs, err := d.Decode(body)
+	evs, incomplete, err := d.Decode(body)
 	require.NoError(t, err)
+	assert.Zero(t, incomplete)
 	require.Len(t, evs, 2)
 	assert.Equal(t, `a\`, evs[0].ID)
 	assert.Equal(t, "sso", evs[0].Service)
 	assert.Equal(t, `{"id":"b","timestamp":"2026-11-01T00:00:01+02:00"}`, string(evs[1].Raw))
 	assert.Equal(t, time.Date(2026, 10, 31, 22, 0, 1, 0, time.UTC), evs[1].Timestamp.UTC())
+}
+
+func TestDecodeIncompleteEventsAreKept(t *testing.T) {
+	body := []byte(`[{"id":"good","timestamp":"2026-11-01T00:00:00Z"},{"timestamp":"2026-11-01T00:00:01Z","event_type":"new_thing"},` +
+		`{"id":"bad-ts","timestamp":"yesterday"},{"id":7,"timestamp":"2026-11-01T00:00:02Z"},42,{"\u0069d":"escaped-key","timestamp":"2026-11-01T00:00:03Z"}]`)
+	var d Decoder
+	evs, incomplete, err := d.Decode(body)
+	require.NoError(t, err)
+	require.Len(t, evs, 6, "no event is dropped")
+	assert.Equal(t, 4, incomplete)
+	assert.Equal(t, "good", evs[0].ID)
+	assert.Empty(t, evs[1].ID)
+	assert.Equal(t, "new_thing", evs[1].EventType)
+	assert.Equal(t, "bad-ts", evs[2].ID)
+	assert.True(t, evs[2].Timestamp.IsZero())
+	assert.Empty(t, evs[3].ID, "a numeric id is not an id")
+	assert.Equal(t, "42", string(evs[4].Raw))
+	assert.Equal(t, "escaped-key", evs[5].ID)
 }

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 )
 
 // Event is one Directory Insights event: its original bytes plus the fields a collector needs.
 type Event struct {
 	// Raw is the event exactly as the API sent it (a sub-slice of the page's body).
+	// ID is empty and Timestamp zero when the event lacks them (see Page.Incomplete).
 	Raw []byte
 	// ID is the event's `id` (24-hex for most services, an upper-case UUID for radius).
 	ID string
@@ -32,33 +32,35 @@ type Decoder struct {
 }
 
 // Decode parses a response body (a JSON array of event objects). The Raw field of every Event
-// aliases body.
-func (d *Decoder) Decode(body []byte) ([]Event, error) {
+// aliases body. incomplete counts the events returned without an id or a parseable timestamp.
+func (d *Decoder) Decode(body []byte) (events []Event, incomplete int, err error) {
 	return parseEvents(body, &d.intern)
 }
 
 // parseEvents splits a JSON array of events into Events whose Raw fields alias body.
-// The body must be valid JSON (checked here); every element must be an object with an `id` and
-// a parseable `timestamp`.
-func parseEvents(body []byte, in *interner) ([]Event, error) {
+// The body must be valid JSON and an array (else the page is unusable). An element that is not
+// an object, or has no string `id` or no RFC3339 `timestamp`, is still returned (live tenants
+// emit shapes the docs do not list): with ID empty and/or Timestamp zero, and counted in the
+// second result, so that one odd event never stalls collection.
+func parseEvents(body []byte, in *interner) ([]Event, int, error) {
 	if !json.Valid(body) {
-		return nil, errors.New("response body is not valid JSON (truncated or malformed)")
+		return nil, 0, errors.New("response body is not valid JSON (truncated or malformed)")
 	}
 	i := skipSpace(body, 0)
 	if i >= len(body) || body[i] != '[' {
-		return nil, errNotArray
+		return nil, 0, errNotArray
 	}
 	events := make([]Event, 0, estimateCount(body))
+	incomplete := 0
 	i = skipSpace(body, i+1)
 	for i < len(body) && body[i] != ']' {
 		end := skipValue(body, i)
-		raw := body[i:end]
-		if raw[0] != '{' {
-			return nil, fmt.Errorf("event %d is not a JSON object", len(events))
+		ev := Event{Raw: body[i:end]}
+		if ev.Raw[0] == '{' {
+			extractFields(ev.Raw, &ev, in)
 		}
-		ev := Event{Raw: raw}
-		if err := extractFields(raw, &ev, in); err != nil {
-			return nil, fmt.Errorf("event %d: %w", len(events), err)
+		if ev.ID == "" || ev.Timestamp.IsZero() {
+			incomplete++
 		}
 		events = append(events, ev)
 		i = skipSpace(body, end)
@@ -66,7 +68,7 @@ func parseEvents(body []byte, in *interner) ([]Event, error) {
 			i = skipSpace(body, i+1)
 		}
 	}
-	return events, nil
+	return events, incomplete, nil
 }
 
 // estimateCount guesses the number of events from the body size (events are rarely smaller
@@ -79,13 +81,16 @@ func estimateCount(body []byte) int {
 	return min(n, 10000)
 }
 
-// extractFields reads the top-level keys of one (valid) JSON object.
-func extractFields(obj []byte, ev *Event, in *interner) error {
-	var ts []byte
+// extractFields reads the top-level keys of one (valid) JSON object. Fields that are absent,
+// not strings or (timestamp) not RFC3339 are left empty.
+func extractFields(obj []byte, ev *Event, in *interner) {
 	i := skipSpace(obj, 1)
 	for i < len(obj) && obj[i] != '}' {
 		keyEnd := skipValue(obj, i)
 		key := obj[i+1 : keyEnd-1]
+		if bytes.IndexByte(key, '\\') >= 0 { // an escaped key such as "\u0069d"
+			key = []byte(unquote(obj[i:keyEnd]))
+		}
 		i = skipSpace(obj, keyEnd)
 		i = skipSpace(obj, i+1) // ':'
 		valEnd := skipValue(obj, i)
@@ -95,7 +100,11 @@ func extractFields(obj []byte, ev *Event, in *interner) error {
 			case "id":
 				ev.ID = unquote(val)
 			case "timestamp":
-				ts = val
+				if t, err := time.Parse(time.RFC3339Nano, unquote(val)); err == nil {
+					ev.Timestamp = t
+				} else {
+					ev.Timestamp = time.Time{}
+				}
 			case "service":
 				ev.Service = in.intern(val)
 			case "event_type":
@@ -109,18 +118,6 @@ func extractFields(obj []byte, ev *Event, in *interner) error {
 			i = skipSpace(obj, i+1)
 		}
 	}
-	if ev.ID == "" {
-		return errors.New("missing string field \"id\"")
-	}
-	if ts == nil {
-		return fmt.Errorf("event id %s: missing string field \"timestamp\"", ev.ID)
-	}
-	t, err := time.Parse(time.RFC3339Nano, unquote(ts))
-	if err != nil {
-		return fmt.Errorf("event id %s: field \"timestamp\" is not RFC3339: %w", ev.ID, err)
-	}
-	ev.Timestamp = t
-	return nil
 }
 
 // unquote returns the Go string of a JSON string literal (quotes included in lit).

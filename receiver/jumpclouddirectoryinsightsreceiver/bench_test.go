@@ -46,7 +46,7 @@ func BenchmarkPageToPlog(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		events, err := dec.Decode(page)
+		events, _, err := dec.Decode(page)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -59,7 +59,7 @@ func BenchmarkPageToPlog(b *testing.B) {
 	perOp := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(len(evs))/perOp, "events/s")
 	b.ReportMetric(float64(testing.AllocsPerRun(3, func() {
-		events, _ := dec.Decode(page)
+		events, _, _ := dec.Decode(page)
 		_ = conv.convert(events, observed)
 	}))/float64(len(evs)), "allocs/event")
 }

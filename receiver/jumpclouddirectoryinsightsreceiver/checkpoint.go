@@ -2,7 +2,9 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -14,6 +16,9 @@ import (
 // file_storage extension) restarts collection from initial_lookback: the hosted source's
 // "restart source".
 const checkpointKey = "jumpcloud_directory_insights_checkpoint"
+
+// seenKey is the storage key of the checkpoint's seen-id set.
+const seenKey = "jumpcloud_directory_insights_seen_ids"
 
 const checkpointVersion = 1
 
@@ -31,9 +36,12 @@ type checkpoint struct {
 	SearchAfter json.RawMessage `json:"search_after,omitempty"`
 	// NoOverlap marks the first window of a backfill: it starts exactly at WindowEnd.
 	NoOverlap bool `json:"no_overlap,omitempty"`
+	// Query identifies what the window asks for (services, organization, API): a stored
+	// search_after is only valid for the same query.
+	Query string `json:"query,omitempty"`
 	// Seen holds the ids of delivered events recent enough to be read again by the next
-	// window's overlap re-scan.
-	Seen seenSet `json:"seen,omitempty"`
+	// window's overlap re-scan. It is stored under its own key, written only when it changed.
+	Seen seenSet `json:"-"`
 }
 
 // seenSet is a bounded set of delivered event ids with their times.
@@ -67,35 +75,63 @@ func (s seenSet) evictOldest(n int) int {
 	return n
 }
 
-// pruneBefore drops the ids of events older than t: no later window reads them again.
-func (s seenSet) pruneBefore(t time.Time) {
+// pruneBefore drops the ids of events older than t (no later window reads them again) and
+// returns how many it dropped.
+func (s seenSet) pruneBefore(t time.Time) int {
+	n := 0
 	for id, ts := range s {
 		if ts.Before(t) {
 			delete(s, id)
+			n++
 		}
 	}
+	return n
 }
 
-// MarshalJSON writes the set as {"id": unix-nanos} to keep the stored checkpoint compact.
-func (s seenSet) MarshalJSON() ([]byte, error) {
-	m := make(map[string]int64, len(s))
+// seenEncodingVersion is the first byte of an encoded seen set.
+const seenEncodingVersion = 1
+
+// encode writes the set compactly: a version byte, then per id its length (uvarint), its bytes
+// and its time in Unix nanoseconds (varint). No sorting: it runs after many pages.
+func (s seenSet) encode() []byte {
+	n := 1
+	for id := range s {
+		n += len(id) + 2*binary.MaxVarintLen64
+	}
+	b := make([]byte, 1, n)
+	b[0] = seenEncodingVersion
 	for id, ts := range s {
-		m[id] = ts.UnixNano()
+		b = binary.AppendUvarint(b, uint64(len(id)))
+		b = append(b, id...)
+		b = binary.AppendVarint(b, ts.UnixNano())
 	}
-	return json.Marshal(m)
+	return b
 }
 
-// UnmarshalJSON reads what MarshalJSON wrote.
-func (s *seenSet) UnmarshalJSON(b []byte) error {
-	var m map[string]int64
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
+func decodeSeen(b []byte) (seenSet, error) {
+	s := seenSet{}
+	if len(b) == 0 {
+		return s, nil
 	}
-	*s = make(seenSet, len(m))
-	for id, n := range m {
-		(*s)[id] = time.Unix(0, n).UTC()
+	if b[0] != seenEncodingVersion {
+		return nil, fmt.Errorf("seen-id set has encoding version %d, want %d", b[0], seenEncodingVersion)
 	}
-	return nil
+	for i := 1; i < len(b); {
+		l, n := binary.Uvarint(b[i:])
+		if n <= 0 || uint64(len(b)-i-n) < l {
+			return nil, errors.New("seen-id set is truncated")
+		}
+		i += n
+		id := string(b[i : i+int(l)])
+		i += int(l)
+		ns, n := binary.Varint(b[i:])
+		if n <= 0 {
+			return nil, errors.New("seen-id set is truncated")
+		}
+		i += n
+		s[id] = time.Unix(0, ns).UTC()
+	}
+	return s, nil
 }
 
 // checkpointStore loads and saves the checkpoint in a storage client (a no-op client when no
@@ -106,33 +142,41 @@ type checkpointStore struct {
 
 // load returns the stored checkpoint, or nil when there is none.
 func (cs checkpointStore) load(ctx context.Context) (*checkpoint, error) {
-	b, err := cs.client.Get(ctx, checkpointKey)
-	if err != nil {
+	cpOp, seenOp := storage.GetOperation(checkpointKey), storage.GetOperation(seenKey)
+	if err := cs.client.Batch(ctx, cpOp, seenOp); err != nil {
 		return nil, fmt.Errorf("reading checkpoint from storage: %w", err)
 	}
-	if b == nil {
+	if cpOp.Value == nil {
 		return nil, nil
 	}
 	var cp checkpoint
-	if err := json.Unmarshal(b, &cp); err != nil {
+	if err := json.Unmarshal(cpOp.Value, &cp); err != nil {
 		return nil, fmt.Errorf("stored checkpoint is corrupt (delete key %q or the storage file to restart collection): %w", checkpointKey, err)
 	}
 	if cp.Version != checkpointVersion {
 		return nil, fmt.Errorf("stored checkpoint has version %d, this receiver reads version %d", cp.Version, checkpointVersion)
 	}
-	if cp.Seen == nil {
-		cp.Seen = seenSet{}
+	seen, err := decodeSeen(seenOp.Value)
+	if err != nil {
+		return nil, fmt.Errorf("stored checkpoint is corrupt (delete key %q or the storage file to restart collection): %w", seenKey, err)
 	}
+	cp.Seen = seen
 	return &cp, nil
 }
 
-func (cs checkpointStore) save(ctx context.Context, cp *checkpoint) error {
+// save stores the checkpoint, and its seen-id set when withSeen, in one batch (one transaction
+// with file_storage).
+func (cs checkpointStore) save(ctx context.Context, cp *checkpoint, withSeen bool) error {
 	cp.Version = checkpointVersion
 	b, err := json.Marshal(cp)
 	if err != nil {
 		return fmt.Errorf("encoding checkpoint: %w", err)
 	}
-	if err := cs.client.Set(ctx, checkpointKey, b); err != nil {
+	ops := []*storage.Operation{storage.SetOperation(checkpointKey, b)}
+	if withSeen {
+		ops = append(ops, storage.SetOperation(seenKey, cp.Seen.encode()))
+	}
+	if err := cs.client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("writing checkpoint to storage: %w", err)
 	}
 	return nil

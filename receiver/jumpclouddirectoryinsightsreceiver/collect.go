@@ -1,10 +1,12 @@
 package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver"
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/config/configretry"
@@ -31,6 +33,31 @@ func (r *diReceiver) freshCheckpoint() *checkpoint {
 
 func (r *diReceiver) retentionFloor() time.Time {
 	return r.now().Add(-retention + retentionMargin)
+}
+
+// queryFingerprint identifies the query a stored search_after belongs to.
+func (r *diReceiver) queryFingerprint() string {
+	return strings.Join(r.cfg.services(), ",") + "|" + r.cfg.OrgID + "|" + r.cfg.baseURL()
+}
+
+// repairCheckpoint makes a loaded checkpoint safe to resume: a window stored under another
+// query (services, organization or API changed) restarts from its start (events of that window
+// may be delivered again: duplicates, never a gap); an impossible window is dropped.
+func (r *diReceiver) repairCheckpoint(cp *checkpoint) {
+	if !cp.InWindow {
+		return
+	}
+	if !cp.WindowEnd.After(cp.WindowStart) {
+		r.settings.Logger.Warn("Stored window is empty: skipping it",
+			zap.Time("window_start", cp.WindowStart), zap.Time("window_end", cp.WindowEnd))
+		cp.InWindow, cp.SearchAfter = false, nil
+		return
+	}
+	if cp.Query != r.queryFingerprint() && len(cp.SearchAfter) > 0 {
+		r.settings.Logger.Warn("Query changed since the checkpoint (service, org_id or endpoint): re-reading the current window from its start; events already delivered in it may be sent again",
+			zap.Time("window_start", cp.WindowStart), zap.Time("window_end", cp.WindowEnd))
+		cp.SearchAfter = nil
+	}
 }
 
 // openWindow starts the next window [previous end - overlap, now - settle_delay), at most
@@ -67,7 +94,9 @@ func (r *diReceiver) openWindow() bool {
 	cp.WindowStart, cp.WindowEnd = start.UTC(), end.UTC()
 	cp.SearchAfter = nil
 	// Ids older than the window start cannot be read again.
-	cp.Seen.pruneBefore(cp.WindowStart)
+	if cp.Seen.pruneBefore(cp.WindowStart) > 0 {
+		r.seenDirty = true
+	}
 	return true
 }
 
@@ -75,10 +104,14 @@ func (r *diReceiver) openWindow() bool {
 // it to the next consumer. It reports caughtUp when there is nothing to fetch until time passes.
 func (r *diReceiver) step(ctx context.Context) (caughtUp bool, err error) {
 	if r.dirty {
-		if err := r.store.save(ctx, r.cp); err != nil {
+		if err := r.store.save(ctx, r.cp, r.seenDirty); err != nil {
 			return false, firstPartyError(err)
 		}
-		r.dirty = false
+		r.dirty, r.seenDirty = false, false
+	}
+	if r.cp.InWindow && r.cp.WindowStart.Before(r.retentionFloor()) {
+		// A window stored before a stop longer than the retention: its start is gone.
+		r.cp.InWindow, r.cp.SearchAfter = false, nil
 	}
 	if !r.cp.InWindow && !r.openWindow() {
 		return true, nil
@@ -108,6 +141,18 @@ func (r *diReceiver) step(ctx context.Context) (caughtUp bool, err error) {
 	if !page.Last && len(page.SearchAfter) == 0 {
 		return false, errors.New("the API sent a full page without X-Search_after: cannot page further")
 	}
+	if !page.Last && bytes.Equal(page.SearchAfter, cp.SearchAfter) {
+		// The same page would be fetched again and again.
+		return false, fmt.Errorf("X-Search_after %s did not advance: cannot page further", page.SearchAfter)
+	}
+	if page.Incomplete > 0 {
+		r.telemetry.JumpcloudEventsIncomplete.Add(ctx, int64(page.Incomplete))
+		if !r.warnedIncomplete {
+			r.warnedIncomplete = true
+			r.settings.Logger.Warn("Events without a string id or an RFC3339 timestamp: delivered as they are, not deduplicated (counted in otelcol_jumpcloud_events_incomplete)",
+				zap.Int("incomplete_events", page.Incomplete), zap.String("request_id", page.RequestID))
+		}
+	}
 
 	if err := r.deliver(ctx, page.Events); err != nil {
 		return false, err
@@ -121,11 +166,11 @@ func (r *diReceiver) step(ctx context.Context) (caughtUp bool, err error) {
 		cp.SearchAfter = nil
 	}
 	r.dirty = true
-	if err := r.store.save(ctx, cp); err != nil {
+	if err := r.store.save(ctx, cp, r.seenDirty); err != nil {
 		// The in-memory position is ahead of storage: the next step stores it first.
 		return false, firstPartyError(err)
 	}
-	r.dirty = false
+	r.dirty, r.seenDirty = false, false
 	if len(page.Events) > 0 {
 		r.status.set(stateCollecting, errNone, nil)
 	}
@@ -140,7 +185,7 @@ func (r *diReceiver) deliver(ctx context.Context, events []jumpcloud.Event) erro
 	if dups := countSeen(cp.Seen, events); dups > 0 {
 		fresh = make([]jumpcloud.Event, 0, len(events)-dups)
 		for i := range events {
-			if _, ok := cp.Seen[events[i].ID]; !ok {
+			if _, ok := cp.Seen[events[i].ID]; !ok || events[i].ID == "" {
 				fresh = append(fresh, events[i])
 			}
 		}
@@ -167,22 +212,28 @@ func (r *diReceiver) deliver(ctx context.Context, events []jumpcloud.Event) erro
 	}
 
 	overlapFrom := cp.WindowEnd.Add(-r.cfg.Overlap)
-	newest := fresh[0].Timestamp
+	var newest time.Time
 	evicted := 0
 	for i := range fresh {
 		ts := fresh[i].Timestamp
 		if ts.After(newest) {
 			newest = ts
 		}
-		if r.cfg.Overlap > 0 && !ts.Before(overlapFrom) {
+		if ts.IsZero() {
+			ts = cp.WindowEnd // no time: keep its id as long as this window's overlap lasts
+		}
+		if r.cfg.Overlap > 0 && fresh[i].ID != "" && !ts.Before(overlapFrom) {
 			evicted += cp.Seen.add(fresh[i].ID, ts, r.cfg.MaxSeenIDs)
+			r.seenDirty = true
 		}
 	}
 	if evicted > 0 {
 		r.settings.Logger.Warn("Seen-id set is full: oldest ids evicted, late duplicates possible",
 			zap.Int("evicted_ids", evicted), zap.Int("max_seen_ids", r.cfg.MaxSeenIDs))
 	}
-	r.telemetry.JumpcloudWindowLag.Record(ctx, r.now().Sub(newest).Seconds())
+	if !newest.IsZero() {
+		r.telemetry.JumpcloudWindowLag.Record(ctx, r.now().Sub(newest).Seconds())
+	}
 	return nil
 }
 
@@ -192,7 +243,7 @@ func countSeen(seen seenSet, events []jumpcloud.Event) int {
 		return 0
 	}
 	for i := range events {
-		if _, ok := seen[events[i].ID]; ok {
+		if _, ok := seen[events[i].ID]; ok && events[i].ID != "" {
 			n++
 		}
 	}

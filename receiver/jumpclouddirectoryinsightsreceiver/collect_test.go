@@ -102,10 +102,29 @@ func TestSeenSetIsBounded(t *testing.T) {
 func TestCheckpointRoundTrip(t *testing.T) {
 	ts := time.Date(2026, 11, 24, 1, 2, 3, 456789, time.UTC)
 	cp := &checkpoint{InWindow: true, WindowStart: ts, WindowEnd: ts.Add(time.Hour),
-		SearchAfter: []byte(`[1795000000000,"abc"]`), Seen: seenSet{"abc": ts}}
+		SearchAfter: []byte(`[1795000000000,"abc"]`), Query: "all||x", Seen: seenSet{"abc": ts, "3F2504E0-4F89-11D3-9A0C-0305E82C3301": ts.Add(-time.Hour)}}
 	store := checkpointStore{client: newMemStorage()}
-	require.NoError(t, store.save(t.Context(), cp))
+	require.NoError(t, store.save(t.Context(), cp, true))
 	got, err := store.load(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, cp, got)
+}
+
+func TestCheckpointSeenSetIsWrittenOnlyWhenAsked(t *testing.T) {
+	ts := time.Date(2026, 11, 24, 1, 2, 3, 0, time.UTC)
+	store := checkpointStore{client: newMemStorage()}
+	cp := &checkpoint{WindowEnd: ts, Seen: seenSet{"a": ts}}
+	require.NoError(t, store.save(t.Context(), cp, true))
+	cp.Seen["b"] = ts
+	require.NoError(t, store.save(t.Context(), cp, false))
+	got, err := store.load(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, seenSet{"a": ts}, got.Seen)
+}
+
+func TestDecodeSeenRejectsGarbage(t *testing.T) {
+	_, err := decodeSeen([]byte{9, 1, 2})
+	assert.ErrorContains(t, err, "encoding version 9")
+	_, err = decodeSeen([]byte{seenEncodingVersion, 200})
+	assert.ErrorContains(t, err, "truncated")
 }

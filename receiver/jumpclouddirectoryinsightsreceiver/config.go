@@ -157,11 +157,11 @@ func (cfg *Config) Validate() error {
 	if cfg.MaxWindow <= 0 {
 		errs = append(errs, fmt.Errorf("max_window: %s must be positive", cfg.MaxWindow))
 	}
-	if cfg.MaxSeenIDs < 0 {
-		errs = append(errs, fmt.Errorf("max_seen_ids: %d must not be negative", cfg.MaxSeenIDs))
+	if cfg.MaxSeenIDs < 1 {
+		errs = append(errs, fmt.Errorf("max_seen_ids: %d must be positive", cfg.MaxSeenIDs))
 	}
-	if cfg.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("timeout: %s must not be negative", cfg.Timeout))
+	if cfg.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("timeout: %s must be positive (a hung request would stall collection)", cfg.Timeout))
 	}
 	if err := cfg.BackOff.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("retry_on_failure: %w", err))

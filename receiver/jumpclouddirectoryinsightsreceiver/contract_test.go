@@ -33,7 +33,8 @@ func (g *simGenerator) Start() {
 	g.started.Add(1)
 }
 
-func (g *simGenerator) Stop() {}
+// Stop empties the URL: the next scenario's receiver must not read this scenario's events.
+func (g *simGenerator) Stop() { g.current.Store(nil) }
 
 func (g *simGenerator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if sim := g.current.Load(); sim != nil {
@@ -58,7 +59,9 @@ func (g *simGenerator) Generate() []receivertest.UniqueIDAttrVal {
 // leaving everything else (including the errors it returns) to the checker's consumer.
 type idCopier struct{ next consumer.Logs }
 
-func (c idCopier) Capabilities() consumer.Capabilities { return consumer.Capabilities{MutatesData: true} }
+func (c idCopier) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: true}
+}
 
 func (c idCopier) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	for i := 0; i < ld.ResourceLogs().Len(); i++ {

@@ -61,12 +61,16 @@ func (c *converter) convert(events []jumpcloud.Event, observed time.Time) plog.L
 	for i := range events {
 		ev := &events[i]
 		lr := records.AppendEmpty()
-		lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Timestamp))
+		if !ev.Timestamp.IsZero() {
+			lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Timestamp))
+		}
 		lr.SetObservedTimestamp(obs)
 		lr.Body().SetStr(string(ev.Raw))
 		attrs := lr.Attributes()
 		attrs.EnsureCapacity(4)
-		attrs.PutStr(attrEventID, ev.ID)
+		if ev.ID != "" {
+			attrs.PutStr(attrEventID, ev.ID)
+		}
 		if ev.Service != "" {
 			attrs.PutStr(attrService, ev.Service)
 		}

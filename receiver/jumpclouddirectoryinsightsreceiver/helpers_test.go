@@ -2,8 +2,8 @@ package jumpclouddirectoryinsightsreceiver
 
 import (
 	"context"
-	"slices"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"

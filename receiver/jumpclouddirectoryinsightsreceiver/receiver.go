@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -31,12 +32,16 @@ type diReceiver struct {
 	conv      *converter
 	now       func() time.Time
 
-	client  *jumpcloud.Client
-	storage storage.Client
-	store   checkpointStore
-	cp      *checkpoint
-	// dirty is set while the in-memory checkpoint is ahead of the stored one.
-	dirty bool
+	client     *jumpcloud.Client
+	httpClient *http.Client
+	storage    storage.Client
+	store      checkpointStore
+	cp         *checkpoint
+	// dirty is set while the in-memory checkpoint is ahead of the stored one; seenDirty while
+	// its seen-id set is.
+	dirty, seenDirty bool
+	// warnedIncomplete limits the warning about events without id or timestamp to one.
+	warnedIncomplete bool
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -80,11 +85,14 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
-	r.storage, r.store = sc, checkpointStore{client: sc}
-	cp, err := r.store.load(ctx)
-	if err != nil {
+	fail := func(err error) error {
 		_ = sc.Close(ctx)
 		return err
+	}
+	store := checkpointStore{client: sc}
+	cp, err := store.load(ctx)
+	if err != nil {
+		return fail(err)
 	}
 	if cp == nil {
 		cp = r.freshCheckpoint()
@@ -94,19 +102,19 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 		r.settings.Logger.Info("Resuming from checkpoint",
 			zap.Bool("in_window", cp.InWindow), zap.Time("window_start", cp.WindowStart),
 			zap.Time("window_end", cp.WindowEnd), zap.Int("seen_ids", len(cp.Seen)))
+		r.repairCheckpoint(cp)
 	}
-	r.cp = cp
+	cp.Query = r.queryFingerprint()
 
 	hc, err := r.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
 	if err != nil {
-		_ = sc.Close(ctx)
-		return fmt.Errorf("http client: %w", err)
+		return fail(fmt.Errorf("http client: %w", err))
 	}
 	var orgs []string
 	if r.cfg.OrgID != "" {
 		orgs = []string{r.cfg.OrgID}
 	}
-	r.client, err = jumpcloud.NewClient(hc, jumpcloud.Settings{
+	client, err := jumpcloud.NewClient(hc, jumpcloud.Settings{
 		BaseURL:   r.cfg.baseURL(),
 		APIKey:    string(r.cfg.APIKey),
 		OrgIDs:    orgs,
@@ -114,9 +122,10 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 		Now:       r.now,
 	})
 	if err != nil {
-		_ = sc.Close(ctx)
-		return err
+		return fail(err)
 	}
+	r.storage, r.store, r.cp = sc, store, cp
+	r.client, r.httpClient = client, hc
 	r.status.set(stateInitialized, errNone, nil)
 
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -136,11 +145,15 @@ func (r *diReceiver) Shutdown(ctx context.Context) error {
 	var errs []error
 	if r.storage != nil {
 		if r.dirty {
-			if err := r.store.save(ctx, r.cp); err != nil {
+			if err := r.store.save(ctx, r.cp, r.seenDirty); err != nil {
 				errs = append(errs, err)
 			}
 		}
 		errs = append(errs, r.storage.Close(ctx))
+		r.storage = nil
+	}
+	if r.httpClient != nil {
+		r.httpClient.CloseIdleConnections()
 	}
 	r.telemetry.Shutdown()
 	return errors.Join(errs...)
@@ -200,7 +213,9 @@ func (r *diReceiver) run(ctx context.Context) {
 			}
 			delay := bo.next()
 			if ra, ok := jumpcloud.RetryAfterOf(err); ok {
-				delay = ra
+				// The server's Retry-After wins over a shorter backoff, never the other way:
+				// a tiny Retry-After must not turn retries into a hot loop.
+				delay = max(ra, delay)
 			}
 			r.settings.Logger.Debug("Collection step failed, retrying",
 				zap.String("error_type", string(etype)), zap.Duration("retry_in", delay), zap.Error(err))

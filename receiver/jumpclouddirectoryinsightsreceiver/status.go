@@ -89,8 +89,9 @@ func (s *statusReporter) set(state sourceState, etype errorType, err error) {
 		return
 	}
 	// A permanent error is final until the collector restarts with a new configuration, but
-	// for Stopping: component status allows no other way out of PermanentError.
-	if s.state == stateError && s.etype == errThirdPartyConfig && state != stateStopping {
+	// for Stopping: component status allows no other way out of PermanentError. Stopping is
+	// final: a step finishing during Shutdown must not report OK after it.
+	if s.state == stateStopping || (s.state == stateError && s.etype == errThirdPartyConfig && state != stateStopping) {
 		return
 	}
 	prev := s.state

@@ -35,7 +35,10 @@ func TestSelfMetrics(t *testing.T) {
 	r, err := newReceiver(cfg, set, sink)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), newStatusHost()))
-	waitFor(t, 10*time.Second, func() bool { st, _ := r.status.current(); return st == stateCollecting && sink.LogRecordCount() == 1500 }, "stalled")
+	waitFor(t, 10*time.Second, func() bool {
+		st, _ := r.status.current()
+		return st == stateCollecting && sink.LogRecordCount() == 1500
+	}, "stalled")
 	require.NoError(t, r.Shutdown(context.Background()))
 
 	metadatatest.AssertEqualJumpcloudEventsReceived(t, tel, []metricdata.DataPoint[int64]{{Value: 1500}},

@@ -28,6 +28,7 @@ type TelemetryBuilder struct {
 	registrations                   []metric.Registration
 	JumpcloudAPIRequests            metric.Int64Counter
 	JumpcloudEventsDeduplicated     metric.Int64Counter
+	JumpcloudEventsIncomplete       metric.Int64Counter
 	JumpcloudEventsReceived         metric.Int64Counter
 	JumpcloudSourceStateTransitions metric.Int64Counter
 	JumpcloudWindowLag              metric.Float64Gauge
@@ -71,6 +72,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.JumpcloudEventsDeduplicated, err = builder.meter.Int64Counter(
 		"otelcol_jumpcloud_events_deduplicated",
 		metric.WithDescription("Events dropped because they were already delivered (the late-event overlap re-scan). [Alpha]"),
+		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.JumpcloudEventsIncomplete, err = builder.meter.Int64Counter(
+		"otelcol_jumpcloud_events_incomplete",
+		metric.WithDescription("Events delivered without a string id or an RFC3339 timestamp (not deduplicated; record timestamp unset). [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

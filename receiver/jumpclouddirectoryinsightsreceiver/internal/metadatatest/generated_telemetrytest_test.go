@@ -21,6 +21,7 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.JumpcloudAPIRequests.Add(context.Background(), 1)
 	tb.JumpcloudEventsDeduplicated.Add(context.Background(), 1)
+	tb.JumpcloudEventsIncomplete.Add(context.Background(), 1)
 	tb.JumpcloudEventsReceived.Add(context.Background(), 1)
 	tb.JumpcloudSourceStateTransitions.Add(context.Background(), 1)
 	tb.JumpcloudWindowLag.Record(context.Background(), 1)
@@ -28,6 +29,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualJumpcloudEventsDeduplicated(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualJumpcloudEventsIncomplete(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualJumpcloudEventsReceived(t, testTel,
