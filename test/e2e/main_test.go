@@ -7,8 +7,8 @@
 //   - OTELCOL_JUMPCLOUD_BIN: another binary than <repo>/bin/otelcol-jumpcloud.
 //   - E2E_SKIP_WITHOUT_BINARY=1: skip (with a message) instead of failing when the binary is
 //     missing. Nothing else skips these tests.
-//   - E2E_SINK_DOWN: how long the sink is down in TestSinkOutage (default 30s; "1m" for the
-//     full minute).
+//   - E2E_SINK_DOWN: how long the sink is down in TestSinkOutage (default 1m, the issue's
+//     "a minute"; e.g. 15s for a quicker run).
 package e2e
 
 import (
