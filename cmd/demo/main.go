@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -138,7 +137,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	generated, liveErr := live.Stop()
 	fmt.Fprintf(out, "stopped: %s\n", summary(b, generated, "collector stopped"))
 	if err != nil {
-		printTail(out, logPath, 20)
+		fmt.Fprintf(out, "--- last lines of %s ---\n%s\n", logPath, harness.Tail(logPath, 20))
 		return err
 	}
 	return errors.Join(stopErr, liveErr)
@@ -179,23 +178,4 @@ func summary(b *harness.Backends, liveGenerated int, state string) string {
 	return fmt.Sprintf("sim: generated=%d (live %d) served=%d requests=%d | sink: delivered=%d duplicates=%d {%s} | %s",
 		sim.Events, liveGenerated, sim.EventsServed, sim.Requests,
 		sink.Messages, sink.Duplicates, strings.Join(cats, " "), state)
-}
-
-// printTail prints the last n lines of the collector's log (why it exited).
-func printTail(out io.Writer, path string, n int) {
-	f, err := os.Open(path)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if len(lines) > n {
-			lines = lines[1:]
-		}
-	}
-	fmt.Fprintf(out, "--- last lines of %s ---\n%s\n", path, strings.Join(lines, "\n"))
 }

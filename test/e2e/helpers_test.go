@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -118,7 +116,7 @@ func (e *env) start(storage string, vars map[string]string) *harness.Collector {
 			e.t.Logf("stopping the collector (pid %d): %v", c.Pid(), err)
 		}
 		if e.t.Failed() {
-			e.t.Logf("--- %s (last 40 lines) ---\n%s", logPath, tail(logPath, 40))
+			e.t.Logf("--- %s (last 40 lines) ---\n%s", logPath, harness.Tail(logPath, 40))
 		}
 	})
 	return c
@@ -134,24 +132,6 @@ func (e *env) checkNoSecretsLogged() {
 			require.NotContains(e.t, string(data), secret, "a secret is written to %s", p)
 		}
 	}
-}
-
-func tail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return err.Error()
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 4<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if len(lines) > n {
-			lines = lines[1:]
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 // expectedIDs are the ids of the simulator's events of services (empty: all).

@@ -1,6 +1,7 @@
 package harness // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -230,4 +231,26 @@ func Poll(ctx context.Context, timeout, interval time.Duration, check func() (bo
 		case <-t.C:
 		}
 	}
+}
+
+// Tail returns the last n lines of a log file (or the error reading it).
+func Tail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	if err := sc.Err(); err != nil {
+		lines = append(lines, "(reading the log: "+err.Error()+")")
+	}
+	return strings.Join(lines, "\n")
 }
