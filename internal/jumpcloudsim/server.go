@@ -152,11 +152,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		OrgIDs:    r.Header.Values("x-org-id"),
 		UserAgent: r.UserAgent(),
 	}
+	// The request is logged when its status is written, before any byte reaches the client:
+	// a client that got an answer always finds its request in Requests() and Stats().
+	rw := &recordingWriter{ResponseWriter: w, record: func(status int) {
+		rec.Status = status
+		n := 0
+		if status == http.StatusOK {
+			n = rec.ResultCount
+		}
+		s.record(rec, n)
+	}}
+	defer rw.done() // no answer written (reset, client gone): logged with status 0
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		rec.Status = http.StatusMethodNotAllowed
-		writeMessage(w, rec.Status, "method "+r.Method+" not allowed")
-		s.record(rec, 0)
+		writeMessage(rw, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed")
 		return
 	}
 	var bodyFault *Fault
@@ -171,27 +180,43 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if msg == "" {
 				msg = http.StatusText(f.Status)
 			}
-			rec.Status = f.Status
-			writeMessage(w, f.Status, msg)
-			s.record(rec, 0)
+			writeMessage(rw, f.Status, msg)
 			return
 		case FaultReset:
 			_ = resetConn(w)
-			s.record(rec, 0)
 			return
 		case FaultLatency:
 			if !sleepCtx(r.Context(), f.Delay) {
-				s.record(rec, 0)
 				return
 			}
 		default:
 			bodyFault = &f
 		}
 	}
-	status, n := s.serveAPI(w, r, &rec, bodyFault)
-	rec.Status = status
-	s.record(rec, n)
+	s.serveAPI(rw, r, &rec, bodyFault)
 }
+
+// recordingWriter calls record once, with the status, when the answer's header is written.
+type recordingWriter struct {
+	http.ResponseWriter
+	once   sync.Once
+	record func(status int)
+}
+
+func (w *recordingWriter) WriteHeader(code int) {
+	w.once.Do(func() { w.record(code) })
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *recordingWriter) Write(b []byte) (int, error) {
+	w.once.Do(func() { w.record(http.StatusOK) })
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (Flush for slow bodies).
+func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *recordingWriter) done() { w.once.Do(func() { w.record(0) }) }
 
 // serveAPI authenticates, validates and answers; it returns the status and the events sent.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rec *Request, bodyFault *Fault) (int, int) {
