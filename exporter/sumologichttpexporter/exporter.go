@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/exporter/sumologichttpexporter/internal/metadata"
@@ -80,10 +81,18 @@ func (e *sumoExporter) start(ctx context.Context, host component.Host) error {
 	cc.Endpoint = ""
 	cc.Compression = ""
 	cc.CompressionParams.Level = 0
-	client, err := cc.ToClient(ctx, host.GetExtensions(), e.settings)
+	// No traces of the requests: the otelhttp spans of confighttp carry the URL (url.full), and
+	// its path is the credential. The metrics of otelhttp have no URL and stay on.
+	tset := e.settings
+	tset.TracerProvider = tracenoop.NewTracerProvider()
+	client, err := cc.ToClient(ctx, host.GetExtensions(), tset)
 	if err != nil {
 		return fmt.Errorf("building the HTTP client: %w", err)
 	}
+	// A redirect is not followed: Go would repeat a POST answered 301/302/303 as a GET without
+	// body, and the 200 of that GET would count the records as delivered. The 3xx itself is
+	// returned and retried as an unexpected status.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	e.client = client
 	return nil
 }

@@ -213,6 +213,11 @@ func classifyResponse(resp *http.Response, body []byte) (warning string, err err
 		de.reason = reasonServer
 		de.msg = "the Sumo Logic HTTP Source answered a server error (" + status + "); retrying"
 		return "", de
+	case code >= 300 && code < 400:
+		de.reason = reasonOther
+		de.msg = "the Sumo Logic HTTP Source answered a redirect (" + status +
+			"), which is not followed: check the endpoint URL; retrying"
+		return "", de
 	default:
 		de.reason = reasonOther
 		de.msg = "the Sumo Logic HTTP Source answered an unexpected status (" + status + "); retrying"
