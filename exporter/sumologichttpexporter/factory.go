@@ -48,7 +48,7 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg,
+	logs, err := exporterhelper.NewLogs(ctx, set, cfg,
 		exp.pushLogs,
 		exporterhelper.WithStart(exp.start),
 		exporterhelper.WithShutdown(exp.shutdown),
@@ -58,6 +58,23 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		exporterhelper.WithRetry(sCfg.RetryConfig),
 		exporterhelper.WithQueue(sCfg.QueueConfig),
 	)
+	if err != nil {
+		return nil, err
+	}
+	return &stoppingLogs{Logs: logs, status: exp.status}, nil
+}
+
+// stoppingLogs ends the status reports when Shutdown begins. The service has reported Stopping
+// by then, and the exporterhelper still drains the queue through pushLogs: an OK or
+// RecoverableError after Stopping would be an invalid status transition.
+type stoppingLogs struct {
+	exporter.Logs
+	status *statusReporter
+}
+
+func (l *stoppingLogs) Shutdown(ctx context.Context) error {
+	l.status.stop()
+	return l.Logs.Shutdown(ctx)
 }
 
 // defaultRetryConfig retries until the data is delivered (max_elapsed_time 0): Sumo Logic

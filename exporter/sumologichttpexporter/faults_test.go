@@ -10,8 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/config/configoptional"
-	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
 )
@@ -48,11 +46,8 @@ func TestFaultSequencesLoseAndDuplicateNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sink := startSink(t, sumosink.Config{})
-			cfg := testConfig(sink.URL())
+			cfg := withSingleConsumerQueue(testConfig(sink.URL())) // faults hit requests one after the other
 			cfg.MaxRequestBodySize = 2048
-			q := exporterhelper.NewDefaultQueueConfig()
-			q.NumConsumers = 1 // faults hit requests one after the other
-			cfg.QueueConfig = configoptional.Some(q)
 			host := newStatusHost()
 
 			exp, err := NewFactory().CreateLogs(context.Background(), nopSettings(), cfg)

@@ -55,6 +55,15 @@ func fastRetry() configretry.BackOffConfig {
 	return r
 }
 
+// withSingleConsumerQueue enables the sending queue with one consumer, so requests reach the
+// sink one after the other.
+func withSingleConsumerQueue(cfg *Config) *Config {
+	q := exporterhelper.NewDefaultQueueConfig()
+	q.NumConsumers = 1
+	cfg.QueueConfig = configoptional.Some(q)
+	return cfg
+}
+
 func withCompression(cfg *Config, c configcompression.Type) *Config {
 	cfg.Compression = c
 	return cfg

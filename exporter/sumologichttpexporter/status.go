@@ -18,9 +18,18 @@ const seedStateFirstPartyGeneric = "FirstPartyGeneric"
 type statusReporter struct {
 	logger *zap.Logger
 
-	mu     sync.Mutex
-	host   component.Host
-	reason string // "" while deliveries succeed
+	mu      sync.Mutex
+	host    component.Host
+	reason  string // "" while deliveries succeed
+	stopped bool   // no status events once Shutdown began
+}
+
+// stop ends the status events (logging goes on): when it returns, no event is reported any
+// more.
+func (s *statusReporter) stop() {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
 }
 
 func (s *statusReporter) setHost(host component.Host) {
@@ -40,7 +49,7 @@ func (s *statusReporter) failed(err error) {
 	s.reason = reason
 	s.logger.Warn("Deliveries to the Sumo Logic HTTP Source are failing; the data is kept and retried",
 		zap.String("reason", reason), zap.Int("status_code", code), zap.Error(err))
-	if s.host == nil {
+	if s.host == nil || s.stopped {
 		return
 	}
 	attrs := pcommon.NewMap()
@@ -60,7 +69,7 @@ func (s *statusReporter) succeeded() {
 	}
 	s.logger.Info("Deliveries to the Sumo Logic HTTP Source succeed again", zap.String("previous_reason", s.reason))
 	s.reason = ""
-	if s.host != nil {
+	if s.host != nil && !s.stopped {
 		componentstatus.ReportStatus(s.host, componentstatus.NewEvent(componentstatus.StatusOK))
 	}
 }
