@@ -6,18 +6,20 @@ GO          ?= go
 TOOLS_DIR   := $(CURDIR)/.tools
 BIN_DIR     := $(CURDIR)/bin
 OCB_VERSION := v0.165.0
-OCB         := $(TOOLS_DIR)/builder
+OCB         := $(TOOLS_DIR)/builder-$(OCB_VERSION)
 MDATAGEN    := $(TOOLS_DIR)/mdatagen
 DIST        := $(BIN_DIR)/otelcol-jumpcloud
 METADATA    := $(shell find receiver exporter -name metadata.yaml 2>/dev/null)
 TEST_TIMEOUT ?= 9m
 
-.PHONY: all test vet unit generate tools bench build run clean e2e
+.PHONY: all test vet unit e2e-test generate tools bench build run clean e2e
 
 all: build
 
+# Versioned file name: changing OCB_VERSION installs the new ocb instead of reusing the old one.
 $(OCB):
 	GOBIN=$(TOOLS_DIR) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+	mv $(TOOLS_DIR)/builder $(OCB)
 
 # mdatagen is pinned in the tools module internal/tools (go get -tool) and built from there.
 $(MDATAGEN): internal/tools/go.mod internal/tools/go.sum
@@ -32,12 +34,18 @@ generate: $(MDATAGEN)
 vet:
 	$(GO) vet ./...
 
-unit:
-	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+# Every package but the end-to-end test, with the race detector.
+unit: build
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v /test/e2e)
 
-## test: what CI runs (vet, the distribution binary, race tests including the end-to-end test of
-## bin/otelcol-jumpcloud in test/e2e, which fails when the binary is missing).
-test: vet build unit
+# The end-to-end tests start bin/otelcol-jumpcloud as a child process: alone (-p 1), after the
+# other packages, so they do not compete with them for the CPU.
+e2e-test: build
+	$(GO) test -race -count=1 -p 1 -timeout $(TEST_TIMEOUT) ./test/e2e/...
+
+## test: what CI runs: vet, the distribution binary, the race tests of every package, then the
+## end-to-end tests of bin/otelcol-jumpcloud (test/e2e fails when the binary is missing).
+test: vet unit e2e-test
 
 ## bench: speed and memory figures of the hot paths.
 bench:
@@ -62,14 +70,19 @@ run: build
 	@if [ -n "$$JUMPCLOUD_API_KEY" ] && [ -n "$$SUMO_HTTP_SOURCE_URL" ]; then \
 		echo "running $(DIST) with otelcol-config.yaml against JumpCloud and Sumo Logic"; \
 		exec $(DIST) --config otelcol-config.yaml $(FEATURE_GATES); \
+	elif [ -n "$$JUMPCLOUD_API_KEY" ] || [ -n "$$SUMO_HTTP_SOURCE_URL" ]; then \
+		echo "set both JUMPCLOUD_API_KEY and SUMO_HTTP_SOURCE_URL for a real run (only one is set), or neither for the demo" >&2; \
+		exit 1; \
 	else \
-		echo "JUMPCLOUD_API_KEY or SUMO_HTTP_SOURCE_URL not set: running the demo (simulator + sink on loopback)"; \
-		exec $(GO) run ./cmd/demo -collector $(DIST) -config otelcol-config.yaml; \
+		echo "JUMPCLOUD_API_KEY and SUMO_HTTP_SOURCE_URL not set: running the demo (simulator + sink on loopback)"; \
+		$(GO) build -o $(TOOLS_DIR)/demo ./cmd/demo && \
+		exec $(TOOLS_DIR)/demo -collector $(DIST) -config otelcol-config.yaml; \
 	fi
 
 ## e2e: only the end-to-end test of the distribution (verbose).
 e2e: build
 	$(GO) test -race -count=1 -v -timeout $(TEST_TIMEOUT) ./test/e2e/
 
+# Keeps .run/storage: in a real run it holds the checkpoint and the undelivered Sumo queue.
 clean:
-	rm -rf $(BIN_DIR) build .run
+	rm -rf $(BIN_DIR) build .run/demo

@@ -91,10 +91,7 @@ func StartCollector(cfg CollectorConfig) (*Collector, error) {
 	cmd.Env = childEnv(os.Environ(), env)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	// Own process group: a Ctrl-C at the terminal reaches the demo, which then stops the
-	// collector itself (in order: collector first, then the backends).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	if err := startChild(cmd); err != nil {
 		_ = logFile.Close()
 		return nil, fmt.Errorf("harness: start collector: %w", err)
 	}
