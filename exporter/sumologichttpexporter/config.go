@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"golang.org/x/net/http/httpguts"
 )
 
 // LogFormat selects how one log record becomes one line of a request body.
@@ -100,8 +101,14 @@ func (cfg *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log_format: %q is not supported; use %q or %q", cfg.LogFormat, LogFormatRaw, LogFormatJSON))
 	}
-	if cfg.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("timeout: must not be negative, got %s", cfg.Timeout))
+	if cfg.Timeout <= 0 {
+		// The http.Client timeout is the only bound of a request (the exporterhelper timeout is
+		// off: a push may send several requests).
+		errs = append(errs, fmt.Errorf("timeout: must be positive (it bounds each request), got %s", cfg.Timeout))
+	}
+	if !httpguts.ValidHeaderFieldValue(cfg.Client) {
+		// net/http would refuse every request, and the refusal would be retried forever.
+		errs = append(errs, errors.New("client: not a valid HTTP header value (control characters such as CR or LF)"))
 	}
 	return errors.Join(errs...)
 }

@@ -69,6 +69,9 @@ func TestLoadConfig(t *testing.T) {
 		{id: "negative_body_size", wantErr: []string{"max_request_body_size", "got -1"}},
 		{id: "body_size_over_sumo_limit", wantErr: []string{"max_request_body_size", "got 2097152"}},
 		{id: "bad_log_format", wantErr: []string{`log_format: "text" is not supported`}},
+		{id: "bad_client", wantErr: []string{"client: not a valid HTTP header value"}},
+		{id: "zero_timeout", wantErr: []string{"timeout: must be positive", "got 0s"}},
+		{id: "negative_timeout", wantErr: []string{"timeout: must be positive", "got -1s"}},
 		{id: "several_errors", wantErr: []string{"endpoint:", "compression:", "log_format:", "max_request_body_size:"}},
 	}
 	for _, tt := range tests {
