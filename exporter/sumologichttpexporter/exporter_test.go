@@ -147,16 +147,26 @@ func TestPartialFailureReturnsOnlyUnsentRecords(t *testing.T) {
 		name      string
 		fault     sumosink.Fault
 		permanent bool
-		throttled bool
+		throttle  string // the delay the retry must wait
 	}{
 		{name: "503 retries the rest", fault: sumosink.Fault{Status: http.StatusServiceUnavailable}},
-		{name: "429 with Retry-After is a throttle", fault: sumosink.Fault{Status: http.StatusTooManyRequests, RetryAfter: 7}, throttled: true},
+		{name: "429 with Retry-After is a throttle", fault: sumosink.Fault{Status: http.StatusTooManyRequests, RetryAfter: 7}, throttle: "7s"},
+		{name: "a day of Retry-After is capped", fault: sumosink.Fault{Status: http.StatusServiceUnavailable, RetryAfter: 86400}, throttle: "5m0s"},
 		{name: "401 stays retryable", fault: sumosink.Fault{Status: http.StatusUnauthorized}},
 		{name: "404 stays retryable", fault: sumosink.Fault{Status: http.StatusNotFound}},
 		{name: "408 retries", fault: sumosink.Fault{Status: http.StatusRequestTimeout}},
 		{name: "connection reset retries", fault: sumosink.Fault{Reset: true}},
 		{name: "400 drops that request only", fault: sumosink.Fault{Status: http.StatusBadRequest}, permanent: true},
 		{name: "413 drops that request only", fault: sumosink.Fault{Status: http.StatusRequestEntityTooLarge}, permanent: true},
+		{name: "405 drops that request only", fault: sumosink.Fault{Status: http.StatusMethodNotAllowed}, permanent: true},
+		{name: "411 drops that request only", fault: sumosink.Fault{Status: http.StatusLengthRequired}, permanent: true},
+		{name: "414 drops that request only", fault: sumosink.Fault{Status: http.StatusRequestURITooLong}, permanent: true},
+		{name: "415 drops that request only", fault: sumosink.Fault{Status: http.StatusUnsupportedMediaType}, permanent: true},
+		{name: "422 drops that request only", fault: sumosink.Fault{Status: http.StatusUnprocessableEntity}, permanent: true},
+		{name: "431 drops that request only", fault: sumosink.Fault{Status: http.StatusRequestHeaderFieldsTooLarge}, permanent: true},
+		{name: "403 stays retryable", fault: sumosink.Fault{Status: http.StatusForbidden}},
+		{name: "429 without Retry-After retries", fault: sumosink.Fault{Status: http.StatusTooManyRequests}},
+		{name: "500 retries", fault: sumosink.Fault{Status: http.StatusInternalServerError}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,8 +200,8 @@ func TestPartialFailureReturnsOnlyUnsentRecords(t *testing.T) {
 			assert.Equal(t, []string{"r1-0000000005", "r1-0000000006", "r2-0000000001", "r2-0000000002"}, recordBodies(failed))
 			cat, _ := failed.ResourceLogs().At(1).Resource().Attributes().Get("_sourceCategory")
 			assert.Equal(t, "two", cat.Str(), "failed records keep their resource")
-			if tt.throttled {
-				assert.Contains(t, err.Error(), "Throttle (7s)")
+			if tt.throttle != "" {
+				assert.Contains(t, err.Error(), "Throttle ("+tt.throttle+")")
 			}
 			require.NotNil(t, host.last())
 			assert.Equal(t, "StatusRecoverableError", host.last().Status().String())

@@ -23,6 +23,9 @@ const (
 	// bodyReleaseWait bounds the wait for the transport to close a request body before its
 	// buffer is reused; past it the buffer is left to the garbage collector.
 	bodyReleaseWait = time.Second
+	// maxRetryAfter caps the delay a Retry-After imposes: a queue consumer waits it out, and a
+	// day-long value would park the consumer for a day.
+	maxRetryAfter = 5 * time.Minute
 	redacted        = "[REDACTED]"
 )
 
@@ -121,8 +124,9 @@ func (b *requestBody) released() bool {
 // post sends one compressed body with its metadata headers. It returns the status code (0
 // without a response), the (possibly empty) warning body of a 2xx answer, whether the payload
 // buffer may be reused, and an error
-// classified for the exporterhelper: permanent for 400/413, a throttle retry for 429/503, and
-// retryable for everything else (401/403/404 included: the data stays queued).
+// classified for the exporterhelper: a throttle retry for 429/503 (with Retry-After), retryable
+// for 401/403/404 (the data stays queued until the URL is fixed), 408, 3xx, 5xx and transport
+// errors, permanent for every other 4xx.
 func (e *sumoExporter) post(ctx context.Context, meta *sourceMetadata, payload []byte) (code int, warning string, reusable bool, err error) {
 	body := newRequestBody(payload)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.endpoint, body)
@@ -186,10 +190,6 @@ func classifyResponse(resp *http.Response, body []byte) (warning string, err err
 	de := &deliveryError{statusCode: code}
 	status := strconv.Itoa(code) + " " + http.StatusText(code)
 	switch {
-	case code == http.StatusBadRequest || code == http.StatusRequestEntityTooLarge:
-		de.reason = reasonRejected
-		de.msg = "the Sumo Logic HTTP Source rejected the request (" + status + "); the records of this request are dropped"
-		return "", consumererror.NewPermanent(de)
 	case code == http.StatusUnauthorized || code == http.StatusForbidden || code == http.StatusNotFound:
 		de.reason = reasonRejectedURL
 		de.msg = "the Sumo Logic HTTP Source rejected the endpoint URL (" + status +
@@ -209,6 +209,12 @@ func classifyResponse(resp *http.Response, body []byte) (warning string, err err
 		de.reason = reasonTimeout
 		de.msg = "the Sumo Logic HTTP Source timed out processing the request (" + status + "); retrying"
 		return "", de
+	case code >= 400 && code < 500:
+		// Any other 4xx (400, 405, 411, 413, 414, 415, 431, ...) would fail again: retrying it
+		// forever would jam a queue consumer.
+		de.reason = reasonRejected
+		de.msg = "the Sumo Logic HTTP Source rejected the request (" + status + "); the records of this request are dropped"
+		return "", consumererror.NewPermanent(de)
 	case code >= 500:
 		de.reason = reasonServer
 		de.msg = "the Sumo Logic HTTP Source answered a server error (" + status + "); retrying"
@@ -225,17 +231,21 @@ func classifyResponse(resp *http.Response, body []byte) (warning string, err err
 	}
 }
 
-// retryAfter parses a Retry-After value: delay-seconds or an HTTP-date.
+// retryAfter parses a Retry-After value: delay-seconds or an HTTP-date, capped at
+// maxRetryAfter.
 func retryAfter(v string) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
+		if s > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true
+		}
 		return time.Duration(s) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
+		return min(max(time.Until(t), 0), maxRetryAfter), true
 	}
 	return 0, false
 }
