@@ -170,10 +170,11 @@ func (e *sumoExporter) groupByMetadata(ld plog.Logs) []group {
 
 func (e *sumoExporter) metadataOf(rl plog.ResourceLogs) sourceMetadata {
 	meta := newSourceMetadata(rl.Resource().Attributes())
-	if (meta.droppedFields > 0 || meta.truncatedValues > 0) && e.warned.first("fields\x00"+meta.key()) {
-		e.logger.Warn("Resource attributes exceed the Sumo Logic X-Sumo-Fields limits; extra fields dropped, long values truncated",
+	if (meta.droppedFields > 0 || meta.truncatedValues > 0 || meta.skippedFields > 0) && e.warned.first("fields\x00"+meta.key()) {
+		e.logger.Warn("Resource attributes exceed the Sumo Logic X-Sumo-Fields limits; extra fields dropped, long values truncated, empty or colliding keys skipped",
 			zap.Int("dropped_fields", meta.droppedFields),
 			zap.Int("truncated_values", meta.truncatedValues),
+			zap.Int("skipped_fields", meta.skippedFields),
 			zap.Int("max_fields", maxFields),
 			zap.Int("max_value_length", maxFieldValueRunes),
 			zap.String("source_category", meta.category))

@@ -34,9 +34,11 @@ type sourceMetadata struct {
 	fields string
 
 	// droppedFields counts pairs beyond the 30-pair limit; truncatedValues counts values cut at
-	// 200 characters.
+	// 200 characters; skippedFields counts attributes whose key is empty or equal to an earlier
+	// key once sanitized ("a,b" and "a_b" both become "a_b").
 	droppedFields   int
 	truncatedValues int
+	skippedFields   int
 }
 
 // key identifies the metadata set; records with equal keys go into the same requests.
@@ -64,22 +66,31 @@ func newSourceMetadata(attrs pcommon.Map) sourceMetadata {
 		return m
 	}
 	slices.Sort(keys)
-	if len(keys) > maxFields {
-		m.droppedFields = len(keys) - maxFields
-		keys = keys[:maxFields]
-	}
+	// Sanitized keys that collide keep the first attribute in key order; Sumo Logic trims the
+	// spaces around a key, so they count for neither emptiness nor equality.
+	sent := make(map[string]struct{}, min(len(keys), maxFields))
 	var b strings.Builder
-	for i, k := range keys {
+	for _, k := range keys {
+		key := strings.TrimSpace(sanitizeField(k))
+		if _, dup := sent[key]; dup || key == "" {
+			m.skippedFields++
+			continue
+		}
+		if len(sent) == maxFields {
+			m.droppedFields++
+			continue
+		}
+		sent[key] = struct{}{}
 		v, _ := attrs.Get(k)
 		value := sanitizeField(v.AsString())
 		if utf8.RuneCountInString(value) > maxFieldValueRunes {
 			value = truncateRunes(value, maxFieldValueRunes)
 			m.truncatedValues++
 		}
-		if i > 0 {
+		if b.Len() > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(sanitizeField(k))
+		b.WriteString(key)
 		b.WriteByte('=')
 		b.WriteString(value)
 	}

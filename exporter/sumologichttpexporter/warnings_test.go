@@ -53,6 +53,24 @@ func TestFieldLimitsAreEnforcedWithOneWarning(t *testing.T) {
 	assert.Equal(t, int64(1), warnings[0].ContextMap()["truncated_values"])
 }
 
+func TestCollidingFieldKeysAreSkippedWithOneWarning(t *testing.T) {
+	sink := startSink(t, sumosink.Config{})
+	logs, set := observedSettings()
+	exp := newTestExporter(t, testConfig(sink.URL()), set, nil)
+
+	attrs := map[string]string{"a,b": "first", "a_b": "second", "": "empty"}
+	for range 3 {
+		require.NoError(t, exp.pushLogs(context.Background(), makeLogs(resourceSpec{attrs: attrs, bodies: []string{"m"}})))
+	}
+	msgs := sink.Messages()
+	require.Len(t, msgs, 3)
+	assert.Equal(t, map[string]string{"a_b": "first"}, msgs[0].Fields)
+
+	warnings := logs.FilterMessageSnippet("X-Sumo-Fields limits").All()
+	require.Len(t, warnings, 1, "one warning per metadata set, not per push")
+	assert.Equal(t, int64(2), warnings[0].ContextMap()["skipped_fields"])
+}
+
 func TestOKWithWarningBodyIsLoggedOnce(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
