@@ -130,6 +130,8 @@ type pushResult struct {
 	retryErr error       // the first retryable error; later records are not attempted
 	rejected int         // permanently dropped records
 	permErrs []error
+	// rejectErr is the first request the source rejected (a permanent HTTP answer).
+	rejectErr error
 }
 
 // pushLogs groups the records by metadata set and sends each group in bodies of at most
@@ -275,6 +277,9 @@ func (e *sumoExporter) deliver(ctx context.Context, meta *sourceMetadata, b *enc
 		}
 	case consumererror.IsPermanent(err):
 		e.reject(res, len(refs), err)
+		if code != 0 && res.rejectErr == nil {
+			res.rejectErr = err
+		}
 	default:
 		res.retryErr = err
 		res.failed = append(res.failed, refs...)
@@ -303,7 +308,12 @@ func (e *sumoExporter) finish(ld plog.Logs, res *pushResult) error {
 		}
 		return consumererror.NewLogs(res.retryErr, failedLogs(ld, res.failed))
 	}
-	if res.sent > 0 {
+	switch {
+	case res.rejectErr != nil:
+		// Dropped data is a health problem even though nothing is retried: a source that
+		// rejects every request would otherwise look healthy while losing everything.
+		e.status.failed(res.rejectErr)
+	case res.sent > 0:
 		e.status.succeeded()
 	}
 	if permErr != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -189,7 +190,17 @@ func TestPartialFailureReturnsOnlyUnsentRecords(t *testing.T) {
 				assert.True(t, consumererror.IsPermanent(err))
 				// The rejected request is dropped; the request after it is still sent.
 				assert.Equal(t, []string{"r1-0000000001", "r1-0000000002", "r1-0000000003", "r1-0000000004", "r2-0000000001", "r2-0000000002"}, delivered)
-				assert.Empty(t, host.statuses(), "a rejected request is not a health problem")
+				// Dropped data is a health problem until a push succeeds without rejection.
+				require.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, host.statuses())
+				reason, _ := host.last().Attributes().Get("reason")
+				assert.Equal(t, reasonRejected, reason.Str())
+				code, _ := host.last().Attributes().Get("status_code")
+				assert.Equal(t, int64(tt.fault.Status), code.Int())
+				sink.InjectFaults(tt.fault)
+				require.Error(t, exp.pushLogs(context.Background(), makeLogs(resourceSpec{bodies: []string{"rejected again"}})))
+				assert.Len(t, host.statuses(), 1, "status is reported on change only")
+				require.NoError(t, exp.pushLogs(context.Background(), makeLogs(resourceSpec{bodies: []string{"accepted"}})))
+				assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, host.statuses())
 				return
 			}
 			assert.Equal(t, []string{"r1-0000000001", "r1-0000000002", "r1-0000000003", "r1-0000000004"}, delivered)

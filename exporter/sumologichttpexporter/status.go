@@ -14,7 +14,7 @@ import (
 const seedStateFirstPartyGeneric = "FirstPartyGeneric"
 
 // statusReporter reports the component status on changes only: RecoverableError while
-// deliveries fail (per failure reason), OK once they succeed again.
+// deliveries fail or requests are rejected (per reason), OK once they succeed again.
 type statusReporter struct {
 	logger *zap.Logger
 
@@ -38,7 +38,8 @@ func (s *statusReporter) setHost(host component.Host) {
 	s.mu.Unlock()
 }
 
-// failed records a delivery failure; it reports and logs only when the reason changes.
+// failed records a delivery failure or a rejected request; it reports and logs only when the
+// reason changes.
 func (s *statusReporter) failed(err error) {
 	reason, code := reasonOf(err)
 	s.mu.Lock()
@@ -47,8 +48,12 @@ func (s *statusReporter) failed(err error) {
 		return
 	}
 	s.reason = reason
-	s.logger.Warn("Deliveries to the Sumo Logic HTTP Source are failing; the data is kept and retried",
-		zap.String("reason", reason), zap.Int("status_code", code), zap.Error(err))
+	fields := []zap.Field{zap.String("reason", reason), zap.Int("status_code", code), zap.Error(err)}
+	if reason == reasonRejected {
+		s.logger.Warn("The Sumo Logic HTTP Source rejects requests; their log records are dropped", fields...)
+	} else {
+		s.logger.Warn("Deliveries to the Sumo Logic HTTP Source are failing; the data is kept and retried", fields...)
+	}
 	if s.host == nil || s.stopped {
 		return
 	}
