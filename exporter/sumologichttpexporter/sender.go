@@ -26,7 +26,7 @@ const (
 	// maxRetryAfter caps the delay a Retry-After imposes: a queue consumer waits it out, and a
 	// day-long value would park the consumer for a day.
 	maxRetryAfter = 5 * time.Minute
-	redacted        = "[REDACTED]"
+	redacted      = "[REDACTED]"
 )
 
 // deliveryError describes a failed request. Its text never contains the HTTP Source URL.
