@@ -52,8 +52,8 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 			mu.Lock()
 			assert.Empty(t, followed, "the redirect target is never requested")
 			mu.Unlock()
-			require.NotNil(t, host.last())
-			reason, _ := host.last().Attributes().Get("reason")
+			require.NotNil(t, host.Last())
+			reason, _ := host.Last().Attributes().Get("reason")
 			assert.Equal(t, reasonOther, reason.Str())
 		})
 	}

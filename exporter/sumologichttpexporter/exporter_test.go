@@ -191,16 +191,16 @@ func TestPartialFailureReturnsOnlyUnsentRecords(t *testing.T) {
 				// The rejected request is dropped; the request after it is still sent.
 				assert.Equal(t, []string{"r1-0000000001", "r1-0000000002", "r1-0000000003", "r1-0000000004", "r2-0000000001", "r2-0000000002"}, delivered)
 				// Dropped data is a health problem until a push succeeds without rejection.
-				require.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, host.statuses())
-				reason, _ := host.last().Attributes().Get("reason")
+				require.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, host.Statuses())
+				reason, _ := host.Last().Attributes().Get("reason")
 				assert.Equal(t, reasonRejected, reason.Str())
-				code, _ := host.last().Attributes().Get("status_code")
+				code, _ := host.Last().Attributes().Get("status_code")
 				assert.Equal(t, int64(tt.fault.Status), code.Int())
 				sink.InjectFaults(tt.fault)
 				require.Error(t, exp.pushLogs(context.Background(), makeLogs(resourceSpec{bodies: []string{"rejected again"}})))
-				assert.Len(t, host.statuses(), 1, "status is reported on change only")
+				assert.Len(t, host.Statuses(), 1, "status is reported on change only")
 				require.NoError(t, exp.pushLogs(context.Background(), makeLogs(resourceSpec{bodies: []string{"accepted"}})))
-				assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, host.statuses())
+				assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, host.Statuses())
 				return
 			}
 			assert.Equal(t, []string{"r1-0000000001", "r1-0000000002", "r1-0000000003", "r1-0000000004"}, delivered)
@@ -214,15 +214,15 @@ func TestPartialFailureReturnsOnlyUnsentRecords(t *testing.T) {
 			if tt.throttle != "" {
 				assert.Contains(t, err.Error(), "Throttle ("+tt.throttle+")")
 			}
-			require.NotNil(t, host.last())
-			assert.Equal(t, "StatusRecoverableError", host.last().Status().String())
+			require.NotNil(t, host.Last())
+			assert.Equal(t, "StatusRecoverableError", host.Last().Status().String())
 
 			// Retrying the failed records delivers them; nothing is sent twice.
 			require.NoError(t, exp.pushLogs(context.Background(), failed))
 			assert.Equal(t, 8, sink.Stats().Distinct)
 			assert.Equal(t, 0, sink.Stats().Duplicates)
-			assert.Equal(t, "StatusOK", host.last().Status().String())
-			assert.Len(t, host.statuses(), 2, "status is reported on change only")
+			assert.Equal(t, "StatusOK", host.Last().Status().String())
+			assert.Len(t, host.Statuses(), 2, "status is reported on change only")
 		})
 	}
 }

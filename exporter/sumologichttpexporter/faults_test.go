@@ -81,7 +81,7 @@ func TestFaultSequencesLoseAndDuplicateNothing(t *testing.T) {
 			assert.GreaterOrEqual(t, elapsed, tt.minElapsed)
 
 			// The status went to RecoverableError and back to OK.
-			statuses := host.statuses()
+			statuses := host.Statuses()
 			require.NotEmpty(t, statuses)
 			assert.Contains(t, statuses, componentstatus.StatusRecoverableError)
 			assert.Equal(t, componentstatus.StatusOK, statuses[len(statuses)-1])

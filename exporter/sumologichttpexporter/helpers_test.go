@@ -3,13 +3,11 @@ package sumologichttpexporter
 import (
 	"context"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configopaque"
@@ -21,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/exporter/sumologichttpexporter/internal/metadata"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/statustest"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
 )
 
@@ -106,39 +105,7 @@ func newTestExporter(t *testing.T, cfg *Config, set exporter.Settings, host comp
 
 func nopSettings() exporter.Settings { return exportertest.NewNopSettings(metadata.Type) }
 
-// statusHost records the component status events reported to it.
-type statusHost struct {
-	component.Host
-	mu     sync.Mutex
-	events []*componentstatus.Event
-}
-
-func newStatusHost() *statusHost { return &statusHost{Host: componenttest.NewNopHost()} }
-
-func (h *statusHost) Report(ev *componentstatus.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.events = append(h.events, ev)
-}
-
-func (h *statusHost) statuses() []componentstatus.Status {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make([]componentstatus.Status, len(h.events))
-	for i, ev := range h.events {
-		out[i] = ev.Status()
-	}
-	return out
-}
-
-func (h *statusHost) last() *componentstatus.Event {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.events) == 0 {
-		return nil
-	}
-	return h.events[len(h.events)-1]
-}
+func newStatusHost() *statustest.Host { return statustest.NewHost() }
 
 func listenLoopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
 

@@ -68,7 +68,7 @@ func TestURLNeverInLogsOrErrors(t *testing.T) {
 
 			require.Error(t, pushErr)
 			texts := []string{pushErr.Error(), fmt.Sprintf("%+v", pushErr)}
-			for _, ev := range host.events {
+			for _, ev := range host.Events() {
 				if ev.Err() != nil {
 					texts = append(texts, ev.Err().Error())
 				}

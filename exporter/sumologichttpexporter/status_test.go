@@ -44,13 +44,13 @@ func TestNoStatusAfterShutdownBegins(t *testing.T) {
 			require.NoError(t, exp.ConsumeLogs(context.Background(), makeLogs(resourceSpec{bodies: []string{"first"}})))
 			require.NoError(t, exp.ConsumeLogs(context.Background(), makeLogs(resourceSpec{bodies: []string{"second"}})))
 			require.Eventually(t, func() bool {
-				return len(host.statuses()) == 1
+				return len(host.Statuses()) == 1
 			}, 10*time.Second, 5*time.Millisecond, "the 503 is reported")
-			require.Equal(t, componentstatus.StatusRecoverableError, host.last().Status())
+			require.Equal(t, componentstatus.StatusRecoverableError, host.Last().Status())
 
 			require.NoError(t, exp.Shutdown(context.Background()))
 			assert.Equal(t, tt.wantCodes, sink.Requests(), "Shutdown drained the queued request")
-			assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, host.statuses(),
+			assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, host.Statuses(),
 				"no status event once Shutdown began")
 		})
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension"
@@ -21,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloudsim"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/statustest"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/metadata"
 )
 
@@ -53,48 +53,10 @@ func testConfig(baseURL string) *Config {
 	return cfg
 }
 
-// statusHost records the component status events reported to it and serves extensions.
-type statusHost struct {
-	component.Host
-	extensions map[component.ID]component.Component
-
-	mu     sync.Mutex
-	events []*componentstatus.Event
-}
-
-func newStatusHost() *statusHost {
-	return &statusHost{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{}}
-}
-
-func (h *statusHost) GetExtensions() map[component.ID]component.Component { return h.extensions }
-
-func (h *statusHost) Report(ev *componentstatus.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.events = append(h.events, ev)
-}
-
-func (h *statusHost) statuses() []componentstatus.Status {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make([]componentstatus.Status, 0, len(h.events))
-	for _, ev := range h.events {
-		out = append(out, ev.Status())
-	}
-	return out
-}
-
-func (h *statusHost) last() *componentstatus.Event {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.events) == 0 {
-		return nil
-	}
-	return h.events[len(h.events)-1]
-}
+func newStatusHost() *statustest.Host { return statustest.NewHost() }
 
 // addFileStorage starts a file_storage extension in dir and registers it on the host.
-func (h *statusHost) addFileStorage(t *testing.T, dir string) component.ID {
+func addFileStorage(t *testing.T, h *statustest.Host, dir string) component.ID {
 	t.Helper()
 	f := filestorage.NewFactory()
 	cfg := f.CreateDefaultConfig().(*filestorage.Config)
@@ -104,7 +66,7 @@ func (h *statusHost) addFileStorage(t *testing.T, dir string) component.ID {
 	require.NoError(t, err)
 	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
-	h.extensions[id] = ext.(extension.Extension)
+	h.AddExtension(id, ext.(extension.Extension))
 	return id
 }
 

@@ -99,7 +99,7 @@ func TestRestartResumesInsideTheWindowWithFileStorage(t *testing.T) {
 	// First run: the consumer accepts pages until it has about 5000 records, then the
 	// receiver is shut down in the middle of the window.
 	host1 := newStatusHost()
-	cfg.StorageID = ptr(host1.addFileStorage(t, dir))
+	cfg.StorageID = ptr(addFileStorage(t, host1, dir))
 	first := new(consumertest.LogsSink)
 	r1 := startReceiver(t, cfg, host1, first)
 	waitFor(t, 30*time.Second, func() bool { return first.LogRecordCount() >= 5000 }, "first run stalled")
@@ -110,7 +110,7 @@ func TestRestartResumesInsideTheWindowWithFileStorage(t *testing.T) {
 	// Second run with the same storage directory.
 	host2 := newStatusHost()
 	cfg2 := *cfg
-	cfg2.StorageID = ptr(host2.addFileStorage(t, filepath.Clean(dir)))
+	cfg2.StorageID = ptr(addFileStorage(t, host2, filepath.Clean(dir)))
 	second := new(consumertest.LogsSink)
 	startReceiver(t, &cfg2, host2, second)
 	waitFor(t, 30*time.Second, func() bool { return n1+second.LogRecordCount() >= len(want) }, "second run stalled")
@@ -158,10 +158,10 @@ func TestUnauthorizedIsPermanentAndStopsRequests(t *testing.T) {
 	r := startReceiver(t, cfg, host, consumertest.NewNop())
 
 	waitFor(t, 5*time.Second, func() bool {
-		ev := host.last()
+		ev := host.Last()
 		return ev != nil && ev.Status() == componentstatus.StatusPermanentError
 	}, "no PermanentError reported")
-	ev := host.last()
+	ev := host.Last()
 	require.Error(t, ev.Err())
 	assert.Contains(t, ev.Err().Error(), "401")
 	assert.NotContains(t, ev.Err().Error(), "wrong-key-do-not-log")
@@ -185,7 +185,7 @@ func TestConfigErrorStatuses(t *testing.T) {
 			host := newStatusHost()
 			startReceiver(t, testConfig(url), host, consumertest.NewNop())
 			waitFor(t, 5*time.Second, func() bool {
-				ev := host.last()
+				ev := host.Last()
 				return ev != nil && ev.Status() == componentstatus.StatusPermanentError
 			}, "no PermanentError for %d", code)
 			time.Sleep(100 * time.Millisecond)
@@ -204,10 +204,10 @@ func TestServiceUnavailableIsRecoverableThenOK(t *testing.T) {
 
 	waitFor(t, 5*time.Second, func() bool { return sink.LogRecordCount() == 50 }, "events not delivered after 503s")
 	waitFor(t, 5*time.Second, func() bool {
-		ev := host.last()
+		ev := host.Last()
 		return ev != nil && ev.Status() == componentstatus.StatusOK
 	}, "status did not return to OK")
-	statuses := host.statuses()
+	statuses := host.Statuses()
 	require.NotEmpty(t, statuses)
 	assert.Equal(t, componentstatus.StatusRecoverableError, statuses[0], "503 first: RecoverableError")
 	assert.Contains(t, statuses, componentstatus.StatusOK)
@@ -273,8 +273,8 @@ func TestConsumerErrorRetriesTheSamePage(t *testing.T) {
 	waitFor(t, 10*time.Second, func() bool { return fc.LogRecordCount() >= len(want) }, "stalled")
 	time.Sleep(100 * time.Millisecond)
 	assertSameSequence(t, want, recordIDs(fc.AllLogs()))
-	assert.Contains(t, host.statuses(), componentstatus.StatusRecoverableError, "FirstPartyGeneric")
-	waitFor(t, 2*time.Second, func() bool { return host.last().Status() == componentstatus.StatusOK }, "not OK again")
+	assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError, "FirstPartyGeneric")
+	waitFor(t, 2*time.Second, func() bool { return host.Last().Status() == componentstatus.StatusOK }, "not OK again")
 }
 
 func TestPermanentConsumerErrorDoesNotStall(t *testing.T) {
@@ -301,9 +301,7 @@ func TestStatusStatesAreReported(t *testing.T) {
 	r := startReceiver(t, testConfig(url), host, sink)
 	waitFor(t, 5*time.Second, func() bool { st, _ := r.status.current(); return st == stateCollecting }, "never Collecting")
 	var states []string
-	host.mu.Lock()
-	events := append([]*componentstatus.Event(nil), host.events...)
-	host.mu.Unlock()
+	events := host.Events()
 	for _, ev := range events {
 		v, _ := ev.Attributes().Get(attrKeySourceState)
 		states = append(states, v.Str())

@@ -44,7 +44,7 @@ func TestSearchAfterThatDoesNotAdvanceIsAnError(t *testing.T) {
 	require.NoError(t, r.Shutdown(context.Background()))
 	assert.Equal(t, 2, sink.LogRecordCount(), "the first page once, then no re-delivery")
 	assert.Less(t, requests.Load(), int32(20), "backoff, not a hot loop")
-	assert.Contains(t, host.statuses(), componentstatus.StatusRecoverableError)
+	assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError)
 }
 
 // Events without an id or a parseable timestamp are delivered, not a reason to stall.
@@ -104,7 +104,7 @@ func TestNoStatusAfterStopping(t *testing.T) {
 	require.NoError(t, err)
 	r = startReceiver(t, testConfig(url), host, next)
 	waitFor(t, 5*time.Second, func() bool { st, _ := r.status.current(); return st == stateAuthenticated }, "no page")
-	n := len(host.statuses())
+	n := len(host.Statuses())
 	go func() {
 		for {
 			if st, _ := r.status.current(); st == stateStopping {
@@ -115,7 +115,7 @@ func TestNoStatusAfterStopping(t *testing.T) {
 		}
 	}()
 	require.NoError(t, r.Shutdown(context.Background()))
-	assert.Len(t, host.statuses(), n, "nothing reported once Stopping")
+	assert.Len(t, host.Statuses(), n, "nothing reported once Stopping")
 }
 
 // Changing the services while a window is in progress restarts that window from its start.
