@@ -5,10 +5,11 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jsonenc"
 )
 
 // jsonBodyKey is the key of the record body in the json log_format.
@@ -55,7 +56,7 @@ func appendRawLine(dst []byte, lr plog.LogRecord) []byte {
 // the record attributes (an attribute named "log" is left out: the body owns that key).
 func appendJSONLine(dst []byte, lr plog.LogRecord) []byte {
 	dst = append(dst, '{')
-	dst = appendJSONString(dst, jsonBodyKey)
+	dst = jsonenc.AppendString(dst, jsonBodyKey)
 	dst = append(dst, ':')
 	dst = appendJSONValue(dst, lr.Body())
 	for k, v := range lr.Attributes().All() {
@@ -63,7 +64,7 @@ func appendJSONLine(dst []byte, lr plog.LogRecord) []byte {
 			continue
 		}
 		dst = append(dst, ',')
-		dst = appendJSONString(dst, k)
+		dst = jsonenc.AppendString(dst, k)
 		dst = append(dst, ':')
 		dst = appendJSONValue(dst, v)
 	}
@@ -73,7 +74,7 @@ func appendJSONLine(dst []byte, lr plog.LogRecord) []byte {
 func appendJSONValue(dst []byte, v pcommon.Value) []byte {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		return appendJSONString(dst, v.Str())
+		return jsonenc.AppendString(dst, v.Str())
 	case pcommon.ValueTypeInt:
 		return strconv.AppendInt(dst, v.Int(), 10)
 	case pcommon.ValueTypeDouble:
@@ -93,7 +94,7 @@ func appendJSONValue(dst []byte, v pcommon.Value) []byte {
 				dst = append(dst, ',')
 			}
 			first = false
-			dst = appendJSONString(dst, k)
+			dst = jsonenc.AppendString(dst, k)
 			dst = append(dst, ':')
 			dst = appendJSONValue(dst, mv)
 		}
@@ -114,48 +115,4 @@ func appendJSONValue(dst []byte, v pcommon.Value) []byte {
 	default:
 		return append(dst, "null"...)
 	}
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\ufffd"...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -19,6 +19,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jsonenc"
 )
 
 // threeSources are records of three resources: two share their metadata set (and must be
@@ -305,7 +307,7 @@ func TestRawLineEncoding(t *testing.T) {
 
 func TestJSONStringEscaping(t *testing.T) {
 	in := "plain \"quoted\" \\ \n\r\t \x01 é \xff end"
-	out := appendJSONString(nil, in)
+	out := jsonenc.AppendString(nil, in)
 	var back string
 	require.NoError(t, json.Unmarshal(out, &back))
 	assert.Equal(t, strings.ToValidUTF8(in, "\ufffd"), back)

@@ -4,7 +4,8 @@ import (
 	"encoding/base64"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jsonenc"
 )
 
 // jw appends compact JSON to a byte slice without reflection; the renderer of generated events
@@ -27,12 +28,12 @@ func (w *jw) endArr()   { w.b = append(w.b, ']'); w.comma = true }
 
 func (w *jw) key(k string) {
 	w.sep()
-	w.b = appendJSONString(w.b, k)
+	w.b = jsonenc.AppendString(w.b, k)
 	w.b = append(w.b, ':')
 	w.comma = false
 }
 
-func (w *jw) str(v string)    { w.sep(); w.b = appendJSONString(w.b, v); w.comma = true }
+func (w *jw) str(v string)    { w.sep(); w.b = jsonenc.AppendString(w.b, v); w.comma = true }
 func (w *jw) int(v int64)     { w.sep(); w.b = strconv.AppendInt(w.b, v, 10); w.comma = true }
 func (w *jw) bool(v bool)     { w.sep(); w.b = strconv.AppendBool(w.b, v); w.comma = true }
 func (w *jw) null()           { w.sep(); w.b = append(w.b, "null"...); w.comma = true }
@@ -126,48 +127,6 @@ func appendTime(b []byte, t time.Time, prec uint8) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string, escaping what JSON requires.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b = append(b, s[start:i]...)
-				b = append(b, `\ufffd`...)
-				i += size
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
 
 // rng is a splitmix64 generator: a value type, deterministic, allocation-free.
 type rng struct{ s uint64 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jsonenc"
 )
 
 // Query limits, as documented.
@@ -193,6 +195,6 @@ func (c Cursor) MarshalJSON() ([]byte, error) {
 	b := []byte{'['}
 	b = strconv.AppendInt(b, c.Millis, 10)
 	b = append(b, ',')
-	b = appendJSONString(b, c.ID)
+	b = jsonenc.AppendString(b, c.ID)
 	return append(b, ']'), nil
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jsonenc"
 )
 
 // API paths.
@@ -328,7 +330,7 @@ func (s *Server) requestID() string {
 
 // writeMessage writes a JSON error body {"message": msg} and returns the status.
 func writeMessage(w http.ResponseWriter, status int, msg string) int {
-	b := appendJSONString([]byte(`{"message":`), msg)
+	b := jsonenc.AppendString([]byte(`{"message":`), msg)
 	b = append(b, '}')
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
