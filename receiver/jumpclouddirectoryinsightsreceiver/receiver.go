@@ -170,7 +170,7 @@ func userAgent(bi component.BuildInfo) string {
 	return name + "/" + version + " jumpclouddirectoryinsightsreceiver"
 }
 
-// errorClass tags an error of one collection step with the hosted source's error type.
+// classifiedError tags an error of one collection step with the hosted source's error type.
 type classifiedError struct {
 	etype errorType
 	err   error
