@@ -27,7 +27,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/harness"
 )
 
 const demoAPIKey = "demo-api-key"

@@ -27,7 +27,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloudsim"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
 )
 
 func main() {

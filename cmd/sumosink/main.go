@@ -1,4 +1,4 @@
-// Command sumosink runs a Sumo Logic style HTTP Logs Source on loopback (see internal/sumosink),
+// Command sumosink runs a Sumo Logic style HTTP Logs Source on loopback (see internal/testbed/sumosink),
 // so the distribution can be demonstrated and tested without a Sumo Logic account.
 //
 //	sumosink -listen 127.0.0.1:0 -code local-sink-code
@@ -21,7 +21,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
 )
 
 func main() {

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
 )
 
 func TestMain(m *testing.M) {

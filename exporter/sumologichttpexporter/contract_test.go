@@ -16,7 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pipeline"
 	"go.opentelemetry.io/collector/receiver"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
 )
 
 // sinkRouter serves the sink of the receiver that is currently started, so one listener (and

@@ -18,7 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jsonenc"
 )

@@ -16,7 +16,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
 )
 
 // closedPortURL returns a loopback URL nobody listens on.

@@ -15,7 +15,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloud"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
 // retentionMargin keeps the oldest start time safely inside the API's retention.

@@ -13,7 +13,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configretry"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloud"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
 const (

@@ -19,8 +19,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloudsim"
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/statustest"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/statustest"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/metadata"
 )
 

@@ -17,7 +17,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloudsim"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
 )
 
 // expectedIDs returns the simulator's ids of [start, end) in API order.

@@ -16,7 +16,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloudsim"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
 )
 
 // A server that answers full pages with the same X-Search_after must not make the receiver

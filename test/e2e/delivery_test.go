@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/harness"
 )
 
 const (

@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/harness"
 )
 
 // validate runs `otelcol-jumpcloud validate` on config with the given extra environment.

@@ -13,9 +13,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloudsim"
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/harness"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
 )
 
 // Values of the test configuration. The key and the sink code are the secrets that must never

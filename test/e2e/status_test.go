@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloudsim"
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/harness"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
 )
 
 // TestWrongAPIKey: a 401 puts the receiver in PermanentError (ThirdPartyConfig), the health

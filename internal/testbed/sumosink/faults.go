@@ -1,4 +1,4 @@
-package sumosink // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
+package sumosink // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
 
 import (
 	"net/http"

@@ -1,6 +1,6 @@
 // Package statustest provides a component.Host for tests that records the component status
 // events a component reports and serves extensions (e.g. a storage extension).
-package statustest // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/statustest"
+package statustest // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/statustest"
 
 import (
 	"sync"

@@ -1,4 +1,4 @@
-package harness // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
+package harness // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/harness"
 
 import (
 	"bufio"

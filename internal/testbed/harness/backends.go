@@ -1,4 +1,4 @@
-package harness // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/test/e2e/harness"
+package harness // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/harness"
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jumpcloudsim"
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
 )
 
 // BackendsConfig configures the simulator and the sink.

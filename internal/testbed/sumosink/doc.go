@@ -17,4 +17,4 @@
 //
 // Admin endpoints on the same listener: GET /_sink/stats, GET /_sink/messages (NDJSON),
 // POST /_sink/faults, POST /_sink/reset.
-package sumosink // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumosink"
+package sumosink // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
