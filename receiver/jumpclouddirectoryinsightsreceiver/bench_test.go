@@ -38,7 +38,7 @@ func BenchmarkPageToPlog(b *testing.B) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Category = "security/jumpcloud"
 	cfg.Fields = map[string]any{"_siemForward": true}
-	conv := newConverter(cfg, receivertest.NewNopSettings(metadata.Type).BuildInfo)
+	conv := newConverter(cfg, receivertest.NewNopSettings(metadata.Type).BuildInfo, streamSpec{})
 	var dec jumpcloud.Decoder
 	observed := time.Now()
 

@@ -7,33 +7,41 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 )
 
-// checkpointKey is the storage key of the checkpoint. Deleting it (or the receiver's file of the
+// checkpointKey is the storage key of a stream's checkpoint: this prefix, then "/" and the
+// stream's name (organization id or "provider:<id>"); the stream of a key's own organization
+// (no org_id configured) uses the bare prefix, which is also where a receiver before multi-org
+// support kept its single checkpoint. Deleting the keys (or the receiver's file of the
 // file_storage extension) restarts collection from initial_lookback: the hosted source's
 // "restart source".
 const checkpointKey = "jumpcloud_directory_insights_checkpoint"
 
-// seenKey is the storage key of the checkpoint's seen-id set.
+// seenKey is the storage key (prefix) of a stream's seen-id set.
 const seenKey = "jumpcloud_directory_insights_seen_ids"
 
-const checkpointVersion = 1
+// checkpointVersion 2 adds slices; version 1 (one window, one search_after) is still read.
+const checkpointVersion = 2
 
-// checkpoint is the receiver's position. It is persisted after every page the next consumer
-// accepted, so a restart resumes inside the window where it stopped.
+// checkpoint is a stream's position. It is persisted after every batch the next consumer
+// accepted, so a restart resumes inside the page where it stopped.
 //
-// While InWindow, the window [WindowStart, WindowEnd) is being paged and SearchAfter is the
-// paging key of the last delivered page (nil before the first page). Otherwise WindowEnd is the
-// end of the last completed window: the next window starts at WindowEnd - overlap.
+// While InWindow, the window [WindowStart, WindowEnd) is being collected as Slices, contiguous
+// time ranges paged independently (concurrently). Otherwise WindowEnd is the end of the last
+// completed window: the next window starts at WindowEnd - overlap.
 type checkpoint struct {
-	Version     int             `json:"version"`
-	InWindow    bool            `json:"in_window"`
-	WindowStart time.Time       `json:"window_start"`
-	WindowEnd   time.Time       `json:"window_end"`
-	SearchAfter json.RawMessage `json:"search_after,omitempty"`
+	Version     int       `json:"version"`
+	InWindow    bool      `json:"in_window"`
+	WindowStart time.Time `json:"window_start"`
+	WindowEnd   time.Time `json:"window_end"`
+	// Slices partition the window while InWindow (none yet: the window is still to be sliced).
+	Slices []sliceProgress `json:"slices,omitempty"`
+	// LegacySearchAfter is version 1's paging key of the single window; read, never written.
+	LegacySearchAfter json.RawMessage `json:"search_after,omitempty"`
 	// NoOverlap marks the first window of a backfill: it starts exactly at WindowEnd.
 	NoOverlap bool `json:"no_overlap,omitempty"`
 	// Query identifies what the window asks for (services, organization, API): a stored
@@ -42,6 +50,22 @@ type checkpoint struct {
 	// Seen holds the ids of delivered events recent enough to be read again by the next
 	// window's overlap re-scan. It is stored under its own key, written only when it changed.
 	Seen seenSet `json:"-"`
+}
+
+// sliceProgress is the position inside one slice [Start, End) of a window.
+type sliceProgress struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// SearchAfter is the paging key after the last completely delivered page (nil: the slice
+	// starts at Start).
+	SearchAfter json.RawMessage `json:"search_after,omitempty"`
+	// Delivered counts the events of the page after SearchAfter that are already delivered
+	// (a page is delivered in batches of about one exporter request each), LastID the dedupe key
+	// of the last of them: a restart re-fetches the page and skips them when the page still
+	// starts the same way (otherwise it delivers the page again: duplicates, never a gap).
+	Delivered int    `json:"delivered,omitempty"`
+	LastID    string `json:"last_id,omitempty"`
+	Done      bool   `json:"done,omitempty"`
 }
 
 // seenSet is a bounded set of delivered event ids with their times.
@@ -134,15 +158,45 @@ func decodeSeen(b []byte) (seenSet, error) {
 	return s, nil
 }
 
-// checkpointStore loads and saves the checkpoint in a storage client (a no-op client when no
-// storage extension is configured).
+// checkpointStore loads and saves one stream's checkpoint in a storage client (a no-op client
+// when no storage extension is configured).
 type checkpointStore struct {
-	client storage.Client
+	client  storage.Client
+	cpKey   string
+	seenKey string
+	// legacy is set for the stream that may adopt a checkpoint stored under the bare keys by a
+	// receiver before multi-org support (see loadLegacy).
+	legacy bool
 }
 
-// load returns the stored checkpoint, or nil when there is none.
-func (cs checkpointStore) load(ctx context.Context) (*checkpoint, error) {
-	cpOp, seenOp := storage.GetOperation(checkpointKey), storage.GetOperation(seenKey)
+func newCheckpointStore(client storage.Client, spec streamSpec) checkpointStore {
+	if spec.name() == "" {
+		return checkpointStore{client: client, cpKey: checkpointKey, seenKey: seenKey}
+	}
+	return checkpointStore{client: client, cpKey: checkpointKey + "/" + spec.name(), seenKey: seenKey + "/" + spec.name(), legacy: true}
+}
+
+// load returns the stored checkpoint, or nil when there is none. A stream of a configured
+// organization without a checkpoint of its own adopts the one a single-organization receiver
+// stored under the bare keys, when it was stored for that organization (its query names it):
+// no gap and no re-read after an upgrade. adopted reports that case: the next save moves it.
+func (cs checkpointStore) load(ctx context.Context, orgID string) (cp *checkpoint, adopted bool, err error) {
+	cp, err = cs.read(ctx, cs.cpKey, cs.seenKey)
+	if err != nil || cp != nil || !cs.legacy {
+		return cp, false, err
+	}
+	old, err := cs.read(ctx, checkpointKey, seenKey)
+	if err != nil || old == nil {
+		return nil, false, err
+	}
+	if parts := strings.Split(old.Query, "|"); len(parts) != 3 || parts[1] != orgID || orgID == "" {
+		return nil, false, nil
+	}
+	return old, true, nil
+}
+
+func (cs checkpointStore) read(ctx context.Context, cpKey, seenKey string) (*checkpoint, error) {
+	cpOp, seenOp := storage.GetOperation(cpKey), storage.GetOperation(seenKey)
 	if err := cs.client.Batch(ctx, cpOp, seenOp); err != nil {
 		return nil, fmt.Errorf("reading checkpoint from storage: %w", err)
 	}
@@ -151,10 +205,18 @@ func (cs checkpointStore) load(ctx context.Context) (*checkpoint, error) {
 	}
 	var cp checkpoint
 	if err := json.Unmarshal(cpOp.Value, &cp); err != nil {
-		return nil, fmt.Errorf("stored checkpoint is corrupt (delete key %q or the storage file to restart collection): %w", checkpointKey, err)
+		return nil, fmt.Errorf("stored checkpoint is corrupt (delete key %q or the storage file to restart collection): %w", cpKey, err)
 	}
-	if cp.Version != checkpointVersion {
-		return nil, fmt.Errorf("stored checkpoint has version %d, this receiver reads version %d", cp.Version, checkpointVersion)
+	switch cp.Version {
+	case 1:
+		// One window paged from its start or from search_after: one slice.
+		if cp.InWindow {
+			cp.Slices = []sliceProgress{{Start: cp.WindowStart, End: cp.WindowEnd, SearchAfter: cp.LegacySearchAfter}}
+		}
+		cp.LegacySearchAfter = nil
+	case checkpointVersion:
+	default:
+		return nil, fmt.Errorf("stored checkpoint %q has version %d, this receiver reads versions 1 and %d", cpKey, cp.Version, checkpointVersion)
 	}
 	seen, err := decodeSeen(seenOp.Value)
 	if err != nil {
@@ -165,16 +227,20 @@ func (cs checkpointStore) load(ctx context.Context) (*checkpoint, error) {
 }
 
 // save stores the checkpoint, and its seen-id set when withSeen, in one batch (one transaction
-// with file_storage).
-func (cs checkpointStore) save(ctx context.Context, cp *checkpoint, withSeen bool) error {
+// with file_storage). dropLegacy also deletes the adopted single-organization checkpoint in
+// that batch.
+func (cs checkpointStore) save(ctx context.Context, cp *checkpoint, withSeen, dropLegacy bool) error {
 	cp.Version = checkpointVersion
 	b, err := json.Marshal(cp)
 	if err != nil {
 		return fmt.Errorf("encoding checkpoint: %w", err)
 	}
-	ops := []*storage.Operation{storage.SetOperation(checkpointKey, b)}
-	if withSeen {
-		ops = append(ops, storage.SetOperation(seenKey, cp.Seen.encode()))
+	ops := []*storage.Operation{storage.SetOperation(cs.cpKey, b)}
+	if withSeen || dropLegacy {
+		ops = append(ops, storage.SetOperation(cs.seenKey, cp.Seen.encode()))
+	}
+	if dropLegacy {
+		ops = append(ops, storage.DeleteOperation(checkpointKey), storage.DeleteOperation(seenKey))
 	}
 	if err := cs.client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("writing checkpoint to storage: %w", err)

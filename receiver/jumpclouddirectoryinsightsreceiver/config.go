@@ -31,6 +31,9 @@ const (
 	defaultTimeout         = time.Minute
 	defaultMaxSeenIDs      = 100000
 
+	defaultMaxConcurrentRequests = 4
+	maxMaxConcurrentRequests     = 32
+
 	// Resource attribute keys of the source metadata (the Sumo Logic exporter maps them to
 	// X-Sumo-Name and X-Sumo-Category).
 	attrSourceName     = "_sourceName"
@@ -55,8 +58,18 @@ type Config struct {
 	Fields map[string]any `mapstructure:"fields"`
 	// APIKey is a JumpCloud administrator API key (x-api-key).
 	APIKey configopaque.String `mapstructure:"api_key"`
-	// OrgID is the organization ID (x-org-id); required for multi-tenant keys.
-	OrgID string `mapstructure:"org_id"`
+	// OrgID lists the organizations to collect (x-org-id): one id as in the hosted source, a
+	// comma-separated string or a YAML list. Each organization is its own stream (window,
+	// checkpoint, status, self-metrics). Empty: the API key's own organization (single-org key).
+	OrgID []string `mapstructure:"org_id"`
+	// ProviderID, when set, adds one stream for the multi-tenant portal's own events
+	// (x-provider-id).
+	ProviderID string `mapstructure:"provider_id"`
+	// MaxConcurrentRequests bounds the API requests in flight across all streams (1 to 32).
+	MaxConcurrentRequests int `mapstructure:"max_concurrent_requests"`
+	// MaxRequestsPerSecond caps the request rate across all streams (0: no cap), for accounts
+	// whose API quota is shared with other tools.
+	MaxRequestsPerSecond float64 `mapstructure:"max_requests_per_second"`
 	// Service selects the event services: one string as in the seed ("all", "directory,sso")
 	// or a list.
 	Service []string `mapstructure:"service"`
@@ -83,7 +96,8 @@ type Config struct {
 	// one, a restart begins again with InitialLookback.
 	StorageID *component.ID `mapstructure:"storage"`
 	// BackOff paces retries after transient API errors and refused deliveries. Collection is
-	// retried indefinitely, as the hosted source does: max_elapsed_time is ignored.
+	// retried indefinitely, as the hosted source does: `enabled: false` and a max_elapsed_time
+	// are rejected by Validate.
 	BackOff configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 
 	// prevent unkeyed literal initialization
@@ -112,6 +126,8 @@ func createDefaultConfig() component.Config {
 		PageSize:        defaultPageSize,
 		MaxSeenIDs:      defaultMaxSeenIDs,
 		BackOff:         backOff,
+
+		MaxConcurrentRequests: defaultMaxConcurrentRequests,
 	}
 }
 
@@ -162,6 +178,19 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("timeout: %s must be positive (a hung request would stall collection)", cfg.Timeout))
+	}
+	errs = append(errs, cfg.validateStreams()...)
+	if cfg.MaxConcurrentRequests < 1 || cfg.MaxConcurrentRequests > maxMaxConcurrentRequests {
+		errs = append(errs, fmt.Errorf("max_concurrent_requests: %d is out of range: must be 1 to %d", cfg.MaxConcurrentRequests, maxMaxConcurrentRequests))
+	}
+	if cfg.MaxRequestsPerSecond < 0 {
+		errs = append(errs, fmt.Errorf("max_requests_per_second: %g must not be negative (0: no cap)", cfg.MaxRequestsPerSecond))
+	}
+	if !cfg.BackOff.Enabled {
+		errs = append(errs, errors.New("retry_on_failure: enabled: false is not supported: collection retries transient errors indefinitely, as the hosted source does (the API keeps the events); remove the setting"))
+	}
+	if cfg.BackOff.MaxElapsedTime != 0 {
+		errs = append(errs, fmt.Errorf("retry_on_failure: max_elapsed_time %s is not supported: collection retries transient errors indefinitely (set 0 or remove it)", cfg.BackOff.MaxElapsedTime))
 	}
 	if err := cfg.BackOff.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("retry_on_failure: %w", err))
@@ -218,6 +247,52 @@ func (cfg *Config) services() []string {
 		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// orgIDs returns the trimmed, non-empty organization ids (a string "a, b" is split into a list
+// by the configuration decoder).
+func (cfg *Config) orgIDs() []string {
+	out := make([]string, 0, len(cfg.OrgID))
+	for _, o := range cfg.OrgID {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (cfg *Config) validateStreams() []error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, o := range cfg.orgIDs() {
+		switch {
+		case strings.ContainsFunc(o, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '"' }):
+			errs = append(errs, fmt.Errorf("org_id: %q is not an organization id (whitespace, quotes or control characters)", o))
+		case seen[o]:
+			errs = append(errs, fmt.Errorf("org_id: %q is listed twice", o))
+		}
+		seen[o] = true
+	}
+	if p := strings.TrimSpace(cfg.ProviderID); strings.ContainsFunc(p, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '"' }) {
+		errs = append(errs, fmt.Errorf("provider_id: %q is not a provider id (whitespace, quotes or control characters)", p))
+	}
+	return errs
+}
+
+// streams lists the collection streams: one per organization, one for the provider's own
+// events, or the key's own organization when neither is configured.
+func (cfg *Config) streams() []streamSpec {
+	var out []streamSpec
+	for _, o := range cfg.orgIDs() {
+		out = append(out, streamSpec{orgID: o})
+	}
+	if p := strings.TrimSpace(cfg.ProviderID); p != "" {
+		out = append(out, streamSpec{providerID: p})
+	}
+	if len(out) == 0 {
+		out = append(out, streamSpec{})
 	}
 	return out
 }

@@ -45,7 +45,8 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, "JumpCloud DI (prod)", cfg.Name)
 		assert.Equal(t, "security/jumpcloud", cfg.Category)
 		assert.Equal(t, map[string]string{"_siemForward": "true", "team": "secops"}, cfg.fieldStrings())
-		assert.Equal(t, "64949312aaaaaaaaaaaaaaaa", cfg.OrgID)
+		assert.Equal(t, []string{"64949312aaaaaaaaaaaaaaaa"}, cfg.orgIDs(), "one id as in the hosted source")
+		assert.Equal(t, []streamSpec{{orgID: "64949312aaaaaaaaaaaaaaaa"}}, cfg.streams())
 		assert.Equal(t, []string{"directory", "sso"}, cfg.services(), "a string as in the seed is split")
 		assert.Equal(t, "https://api.eu.jumpcloud.com/insights/directory/v1", cfg.baseURL())
 		assert.Equal(t, 5*time.Minute, cfg.PollInterval)
@@ -57,6 +58,19 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, 30*time.Second, cfg.Timeout)
 		require.NotNil(t, cfg.StorageID)
 		assert.Equal(t, "file_storage", cfg.StorageID.String())
+	})
+	t.Run("organizations as a comma-separated string, with the provider", func(t *testing.T) {
+		cfg, err := loadConfig(t, "msp_string")
+		require.NoError(t, err)
+		assert.Equal(t, []streamSpec{{orgID: "org-a"}, {orgID: "org-b"}, {orgID: "org-c"}, {providerID: "prov-1"}}, cfg.streams())
+		assert.Equal(t, 8, cfg.MaxConcurrentRequests)
+		assert.InDelta(t, 2.5, cfg.MaxRequestsPerSecond, 1e-9)
+	})
+	t.Run("organizations as a YAML list", func(t *testing.T) {
+		cfg, err := loadConfig(t, "msp_list")
+		require.NoError(t, err)
+		assert.Equal(t, []streamSpec{{orgID: "org-a"}, {orgID: "org-b"}}, cfg.streams())
+		assert.Equal(t, 4, cfg.MaxConcurrentRequests, "default")
 	})
 	t.Run("list", func(t *testing.T) {
 		cfg, err := loadConfig(t, "list")
@@ -81,6 +95,12 @@ func TestConfigValidationErrors(t *testing.T) {
 		{name: "lookback", want: []string{"initial_lookback: 2400h0m0s exceeds the 90-day retention"}},
 		{name: "endpoint", want: []string{`endpoint: scheme "ftp" must be http or https`}},
 		{name: "empty_service", want: []string{"service: must name at least one service"}},
+		{name: "streams", want: []string{
+			`org_id: "org-a" is listed twice`, `org_id: "bad org" is not an organization id`,
+			`provider_id: "p 1" is not a provider id`, "max_concurrent_requests: 33 is out of range: must be 1 to 32",
+			"max_requests_per_second: -1 must not be negative",
+		}},
+		{name: "no_retry", want: []string{"retry_on_failure: enabled: false is not supported", "retry_on_failure: max_elapsed_time 10m0s is not supported"}},
 		{name: "fields", want: []string{`fields: "_sourceCategory" is reserved`, `fields: "nested" must be a string, number or boolean`}},
 	}
 	for _, tt := range tests {

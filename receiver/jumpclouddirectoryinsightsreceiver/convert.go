@@ -18,6 +18,7 @@ const (
 	attrService      = "jumpcloud.service"
 	attrEventType    = "jumpcloud.event_type"
 	attrOrganization = "jumpcloud.organization"
+	attrProvider     = "jumpcloud.provider"
 )
 
 // converter turns pages of events into plog.Logs carrying the source metadata.
@@ -26,8 +27,16 @@ type converter struct {
 	buildInfo component.BuildInfo
 }
 
-func newConverter(cfg *Config, bi component.BuildInfo) *converter {
+func newConverter(cfg *Config, bi component.BuildInfo, spec streamSpec) *converter {
 	res := pcommon.NewMap()
+	// Each organization's records travel in their own ResourceLogs, marked with it (the Sumo
+	// Logic exporter sends it in X-Sumo-Fields).
+	if spec.orgID != "" {
+		res.PutStr(attrOrganization, spec.orgID)
+	}
+	if spec.providerID != "" {
+		res.PutStr(attrProvider, spec.providerID)
+	}
 	if cfg.Name != "" {
 		res.PutStr(attrSourceName, cfg.Name)
 	}

@@ -20,8 +20,8 @@ import (
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/metadata"
 )
 
-// diReceiver is the jumpclouddirectoryinsights receiver: lifecycle, the collection loop and its
-// error handling. The paging protocol is in collect.go.
+// diReceiver is the jumpclouddirectoryinsights receiver: its lifecycle and the streams it
+// runs, one per organization (stream.go), sharing one request budget (budget.go).
 type diReceiver struct {
 	cfg       *Config
 	settings  receiver.Settings
@@ -29,23 +29,20 @@ type diReceiver struct {
 	telemetry *metadata.TelemetryBuilder
 	obsrecv   *receiverhelper.ObsReport
 	status    *statusReporter
-	conv      *converter
 	now       func() time.Time
+	budget    *budget
 
-	client     *jumpcloud.Client
 	httpClient *http.Client
 	storage    storage.Client
-	store      checkpointStore
-	cp         *checkpoint
-	// dirty is set while the in-memory checkpoint is ahead of the stored one; seenDirty while
-	// its seen-id set is.
-	dirty, seenDirty bool
-	// warnedIncomplete limits the warning about events without id or timestamp to one.
-	warnedIncomplete bool
+	streams    []*stream
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cancel, cancelDelivery context.CancelFunc
+	wg                     sync.WaitGroup
 }
+
+// shutdownGrace bounds how long Shutdown lets deliveries in flight finish (so that their
+// progress is committed) before it cancels them.
+const shutdownGrace = 5 * time.Second
 
 func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*diReceiver, error) {
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
@@ -58,22 +55,27 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*diRec
 	if err != nil {
 		return nil, err
 	}
-	return &diReceiver{
+	r := &diReceiver{
 		cfg:       cfg,
 		settings:  set,
 		next:      next,
 		telemetry: tb,
 		obsrecv:   obsrecv,
 		status:    newStatusReporter(set.Logger, tb),
-		conv:      newConverter(cfg, set.BuildInfo),
 		now:       time.Now,
-	}, nil
+		budget:    newBudget(cfg),
+	}
+	for _, spec := range cfg.streams() {
+		r.status.register(spec.name())
+		r.streams = append(r.streams, r.newStream(spec, nil))
+	}
+	return r, nil
 }
 
-// Start loads the checkpoint, builds the API client and launches the collection loop.
+// Start loads the checkpoints, builds the API clients and launches one stream per organization.
 func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 	r.status.setHost(host)
-	r.status.set(stateStarted, errNone, nil)
+	r.status.setAll(stateStarted)
 	for _, s := range r.cfg.services() {
 		if !jumpcloud.IsKnownService(s) {
 			r.settings.Logger.Warn("Unknown Directory Insights service: the API may reject it",
@@ -89,64 +91,96 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 		_ = sc.Close(ctx)
 		return err
 	}
-	store := checkpointStore{client: sc}
-	cp, err := store.load(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	if cp == nil {
-		cp = r.freshCheckpoint()
-		r.settings.Logger.Info("No checkpoint stored: starting backfill",
-			zap.Time("start_time", cp.WindowEnd), zap.Duration("initial_lookback", r.cfg.InitialLookback))
-	} else {
-		r.settings.Logger.Info("Resuming from checkpoint",
-			zap.Bool("in_window", cp.InWindow), zap.Time("window_start", cp.WindowStart),
-			zap.Time("window_end", cp.WindowEnd), zap.Int("seen_ids", len(cp.Seen)))
-		r.repairCheckpoint(cp)
-	}
-	cp.Query = r.queryFingerprint()
-
 	hc, err := r.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
 	if err != nil {
 		return fail(fmt.Errorf("http client: %w", err))
 	}
-	var orgs []string
-	if r.cfg.OrgID != "" {
-		orgs = []string{r.cfg.OrgID}
+	for _, st := range r.streams {
+		var orgs []string
+		if st.spec.orgID != "" {
+			orgs = []string{st.spec.orgID}
+		}
+		client, err := jumpcloud.NewClient(hc, jumpcloud.Settings{
+			BaseURL:    r.cfg.baseURL(),
+			APIKey:     string(r.cfg.APIKey),
+			OrgIDs:     orgs,
+			ProviderID: st.spec.providerID,
+			UserAgent:  userAgent(r.settings.BuildInfo),
+			Now:        r.now,
+		})
+		if err != nil {
+			return fail(err)
+		}
+		st.client = client
+		if err := st.load(ctx, sc); err != nil {
+			return fail(err)
+		}
 	}
-	client, err := jumpcloud.NewClient(hc, jumpcloud.Settings{
-		BaseURL:   r.cfg.baseURL(),
-		APIKey:    string(r.cfg.APIKey),
-		OrgIDs:    orgs,
-		UserAgent: userAgent(r.settings.BuildInfo),
-		Now:       r.now,
-	})
-	if err != nil {
-		return fail(err)
-	}
-	r.storage, r.store, r.cp = sc, store, cp
-	r.client, r.httpClient = client, hc
-	r.status.set(stateInitialized, errNone, nil)
+	r.storage, r.httpClient = sc, hc
+	r.status.setAll(stateInitialized)
 
 	runCtx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	r.wg.Add(1)
-	go r.run(runCtx)
+	deliveryCtx, cancelDelivery := context.WithCancel(context.Background())
+	r.cancel, r.cancelDelivery = cancel, cancelDelivery
+	for _, st := range r.streams {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			st.run(runCtx, deliveryCtx)
+		}()
+	}
 	return nil
 }
 
-// Shutdown stops the loop, stores the checkpoint if it is ahead of storage and releases storage.
+// load reads the stream's checkpoint (or starts a backfill) and makes it safe to resume.
+func (s *stream) load(ctx context.Context, sc storage.Client) error {
+	s.store = newCheckpointStore(sc, s.spec)
+	cp, adopted, err := s.store.load(ctx, s.spec.orgID)
+	if err != nil {
+		return err
+	}
+	logger := s.r.settings.Logger.With(zap.String("organization", s.spec.name()))
+	if cp == nil {
+		cp = s.freshCheckpoint()
+		logger.Info("No checkpoint stored: starting backfill",
+			zap.Time("start_time", cp.WindowEnd), zap.Duration("initial_lookback", s.r.cfg.InitialLookback))
+	} else {
+		logger.Info("Resuming from checkpoint", zap.Bool("adopted_single_organization_checkpoint", adopted),
+			zap.Bool("in_window", cp.InWindow), zap.Time("window_start", cp.WindowStart),
+			zap.Time("window_end", cp.WindowEnd), zap.Int("slices", len(cp.Slices)), zap.Int("seen_ids", len(cp.Seen)))
+		s.repairCheckpoint(cp)
+	}
+	cp.Query = s.queryFingerprint()
+	s.cp, s.adopted = cp, adopted
+	return nil
+}
+
+// Shutdown stops fetching, lets deliveries in flight finish within the shutdown deadline (at
+// most shutdownGrace), stores the checkpoints that are ahead of storage and releases storage.
 func (r *diReceiver) Shutdown(ctx context.Context) error {
-	r.status.set(stateStopping, errNone, nil)
+	r.status.setAll(stateStopping)
 	if r.cancel != nil {
 		r.cancel()
+		done := make(chan struct{})
+		go func() {
+			r.wg.Wait()
+			close(done)
+		}()
+		grace := time.NewTimer(shutdownGrace)
+		select {
+		case <-done:
+		case <-ctx.Done():
+		case <-grace.C:
+		}
+		grace.Stop()
+		r.cancelDelivery()
+		<-done
 	}
-	r.wg.Wait()
 	var errs []error
 	if r.storage != nil {
-		if r.dirty {
-			if err := r.store.save(ctx, r.cp, r.seenDirty); err != nil {
-				errs = append(errs, err)
+		for _, st := range r.streams {
+			if st.cp != nil {
+				errs = append(errs, st.persistIfDirty(ctx))
 			}
 		}
 		errs = append(errs, r.storage.Close(ctx))
@@ -193,55 +227,3 @@ func classify(err error) errorType {
 	return errThirdPartyGeneric
 }
 
-// run is the collection loop: steps until caught up, then waits poll_interval. Transient
-// failures are retried indefinitely with backoff (the server's Retry-After when it sent one);
-// a configuration error stops all requests until the collector restarts with a new config.
-func (r *diReceiver) run(ctx context.Context) {
-	defer r.wg.Done()
-	bo := newBackOff(r.cfg.BackOff)
-	for {
-		caughtUp, err := r.step(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			etype := classify(err)
-			r.status.set(stateError, etype, err)
-			if etype == errThirdPartyConfig {
-				// No retries until the configuration changes (a collector restart).
-				return
-			}
-			delay := bo.next()
-			if ra, ok := jumpcloud.RetryAfterOf(err); ok {
-				// The server's Retry-After wins over a shorter backoff, never the other way:
-				// a tiny Retry-After must not turn retries into a hot loop.
-				delay = max(ra, delay)
-			}
-			r.settings.Logger.Debug("Collection step failed, retrying",
-				zap.String("error_type", string(etype)), zap.Duration("retry_in", delay), zap.Error(err))
-			if !sleep(ctx, delay) {
-				return
-			}
-			continue
-		}
-		bo.reset()
-		if caughtUp {
-			r.status.set(stateCollecting, errNone, nil)
-			if !sleep(ctx, r.cfg.PollInterval) {
-				return
-			}
-		}
-	}
-}
-
-// sleep waits d or until ctx is done; it reports whether the full delay elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}

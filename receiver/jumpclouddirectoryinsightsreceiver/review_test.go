@@ -122,18 +122,22 @@ func TestNoStatusAfterStopping(t *testing.T) {
 func TestQueryChangeRestartsTheWindow(t *testing.T) {
 	now := time.Now().UTC()
 	r := newWindowTestReceiver(t, testConfig("http://127.0.0.1:1"), now)
+	st := r.streams[0]
+	slices := func() []sliceProgress {
+		return []sliceProgress{{Start: now.Add(-time.Hour), End: now, SearchAfter: []byte(`[1,"x"]`)}}
+	}
 	cp := &checkpoint{InWindow: true, WindowStart: now.Add(-time.Hour), WindowEnd: now,
-		SearchAfter: []byte(`[1,"x"]`), Query: "directory||http://127.0.0.1:1", Seen: seenSet{}}
-	r.repairCheckpoint(cp)
-	assert.Nil(t, cp.SearchAfter, "services changed from directory to all")
+		Slices: slices(), Query: "directory||http://127.0.0.1:1", Seen: seenSet{}}
+	st.repairCheckpoint(cp)
+	assert.Nil(t, cp.Slices, "services changed from directory to all: the window is sliced again from its start")
 	assert.True(t, cp.InWindow)
 
 	cp = &checkpoint{InWindow: true, WindowStart: now.Add(-time.Hour), WindowEnd: now,
-		SearchAfter: []byte(`[1,"x"]`), Query: r.queryFingerprint(), Seen: seenSet{}}
-	r.repairCheckpoint(cp)
-	assert.NotNil(t, cp.SearchAfter, "same query: resume at the cursor")
+		Slices: slices(), Query: st.queryFingerprint(), Seen: seenSet{}}
+	st.repairCheckpoint(cp)
+	assert.Equal(t, slices(), cp.Slices, "same query: resume at the cursor")
 
 	cp = &checkpoint{InWindow: true, WindowStart: now, WindowEnd: now, Seen: seenSet{}}
-	r.repairCheckpoint(cp)
+	st.repairCheckpoint(cp)
 	assert.False(t, cp.InWindow, "an empty window is dropped, never queried")
 }

@@ -2,6 +2,8 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 
 	"go.opentelemetry.io/collector/component"
@@ -43,26 +45,48 @@ const (
 const (
 	attrKeySourceState = "jumpcloud.source_state"
 	attrKeyErrorType   = "jumpcloud.error_type"
+	// attrKeyStreams maps each organization (stream) to its own state.
+	attrKeyStreams = "jumpcloud.organizations"
 )
 
-// statusReporter maps the hosted source's states onto component status (design.md):
-// Started/Initialized -> Starting, Authenticated/Collecting -> OK, Error -> PermanentError
-// (ThirdPartyConfig) or RecoverableError, Stopping -> Stopping. Starting and Stopping are
-// reported by the collector itself around Start and Shutdown; this reporter sends the others. It reports to the host only when
-// the (state, error type) pair changes, with the seed state in the event attributes, one log
-// line and one metric point per transition.
+// statusReporter maps the hosted source's states onto component status (docs/design.md), per
+// stream and for the component as a whole.
+//
+// Each stream (organization) has its own state: Started/Initialized -> Authenticated ->
+// Collecting, Error (with its error type) and Stopping. A stream's transition is logged once
+// (with its organization) and counted in a self-metric. The component's status is derived from
+// all streams and reported to the host only when it changes:
+//   - PermanentError (ThirdPartyConfig) only when every stream stopped on a configuration error;
+//   - RecoverableError while any stream is in error, including one organization's
+//     configuration error while others still run (the component can leave that state: the
+//     other streams go on), its error naming the failing organizations;
+//   - OK once every stream is Authenticated or Collecting.
+//
+// Starting and Stopping are reported by the collector itself around Start and Shutdown.
 type statusReporter struct {
 	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
 
-	mu    sync.Mutex
-	host  component.Host
+	mu       sync.Mutex
+	host     component.Host
+	streams  map[string]*streamStatus
+	order    []string
+	stopping bool
+	// the component's state as last derived, and the failing streams it named
+	state     sourceState
+	etype     errorType
+	failing   string
+	permanent bool
+}
+
+type streamStatus struct {
 	state sourceState
 	etype errorType
+	err   error
 }
 
 func newStatusReporter(logger *zap.Logger, tb *metadata.TelemetryBuilder) *statusReporter {
-	return &statusReporter{logger: logger, telemetry: tb, state: statePending}
+	return &statusReporter{logger: logger, telemetry: tb, state: statePending, streams: map[string]*streamStatus{}}
 }
 
 func (s *statusReporter) setHost(host component.Host) {
@@ -71,55 +95,81 @@ func (s *statusReporter) setHost(host component.Host) {
 	s.mu.Unlock()
 }
 
-// current returns the present seed state and error type.
+// register adds a stream in state Pending (before Start reports Started for all).
+func (s *statusReporter) register(stream string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.streams[stream]; !ok {
+		s.streams[stream] = &streamStatus{state: statePending}
+		s.order = append(s.order, stream)
+	}
+}
+
+// current returns the component's state and error type.
 func (s *statusReporter) current() (sourceState, errorType) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.state, s.etype
 }
 
-// set moves to state (with etype and err for stateError). It is a no-op without a change.
-func (s *statusReporter) set(state sourceState, etype errorType, err error) {
+// streamState returns one stream's state and error type.
+func (s *statusReporter) streamState(stream string) (sourceState, errorType) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st, ok := s.streams[stream]; ok {
+		return st.state, st.etype
+	}
+	return statePending, errNone
+}
+
+// setAll moves every stream to state (Started, Initialized, Stopping).
+func (s *statusReporter) setAll(state sourceState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if state == stateStopping {
+		s.stopping = true
+	}
+	for _, name := range s.order {
+		s.transition(name, state, errNone, nil)
+	}
+	s.derive()
+}
+
+// set moves one stream to state (with etype and err for stateError); a no-op without a change.
+func (s *statusReporter) set(stream string, state sourceState, etype errorType, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.transition(stream, state, etype, err) {
+		s.derive()
+	}
+}
+
+// transition changes one stream's state; it reports whether anything changed.
+func (s *statusReporter) transition(stream string, state sourceState, etype errorType, err error) bool {
+	st, ok := s.streams[stream]
+	if !ok {
+		return false
+	}
 	if state != stateError {
-		etype = errNone
+		etype, err = errNone, nil
 	}
-	if state == s.state && etype == s.etype {
-		return
+	// Stopping is final; a configuration error is final for its stream but for Stopping.
+	if st.state == stateStopping || (s.stopping && state != stateStopping) ||
+		(st.state == stateError && st.etype == errThirdPartyConfig && state != stateStopping) {
+		return false
 	}
-	// A permanent error is final until the collector restarts with a new configuration, but
-	// for Stopping: component status allows no other way out of PermanentError. Stopping is
-	// final: a step finishing during Shutdown must not report OK after it.
-	if s.state == stateStopping || (s.state == stateError && s.etype == errThirdPartyConfig && state != stateStopping) {
-		return
+	if state == st.state && etype == st.etype {
+		st.err = err
+		return false
 	}
-	prev := s.state
-	s.state, s.etype = state, etype
+	prev := st.state
+	st.state, st.etype, st.err = state, etype, err
 
-	attrs := pcommon.NewMap()
-	attrs.PutStr(attrKeySourceState, string(state))
-	if etype != errNone {
-		attrs.PutStr(attrKeyErrorType, string(etype))
-	}
-	var ev *componentstatus.Event
-	switch state {
-	case stateStarted, stateInitialized, stateStopping:
-		// The collector itself reports Starting before Start and Stopping/Stopped around
-		// Shutdown; reporting them again would be an invalid Starting->Starting transition.
-	case stateAuthenticated, stateCollecting:
-		ev = componentstatus.NewEvent(componentstatus.StatusOK, componentstatus.WithAttributes(attrs))
-	case stateError:
-		st := componentstatus.StatusRecoverableError
-		if etype == errThirdPartyConfig {
-			st = componentstatus.StatusPermanentError
-		}
-		ev = componentstatus.NewEvent(st, componentstatus.WithError(err), componentstatus.WithAttributes(attrs))
-	}
-
-	fields := []zap.Field{
-		zap.String("source_state", string(state)),
-		zap.String("previous_source_state", string(prev)),
+	fields := []zap.Field{zap.String("source_state", string(state)), zap.String("previous_source_state", string(prev))}
+	attrs := []attribute.KeyValue{attribute.String(attrKeySourceState, string(state))}
+	if stream != "" {
+		fields = append(fields, zap.String("organization", stream))
+		attrs = append(attrs, attribute.String(attrOrganization, stream))
 	}
 	switch {
 	case etype == errThirdPartyConfig:
@@ -129,9 +179,85 @@ func (s *statusReporter) set(state sourceState, etype errorType, err error) {
 	default:
 		s.logger.Info("Source state changed", fields...)
 	}
-	s.telemetry.JumpcloudSourceStateTransitions.Add(context.Background(), 1,
-		metric.WithAttributeSet(attribute.NewSet(attribute.String(attrKeySourceState, string(state)))))
+	s.telemetry.JumpcloudSourceStateTransitions.Add(context.Background(), 1, metric.WithAttributeSet(attribute.NewSet(attrs...)))
+	return true
+}
+
+// progress orders the states of a healthy stream.
+var progress = map[sourceState]int{statePending: 0, stateStarted: 1, stateInitialized: 2, stateAuthenticated: 3, stateCollecting: 4}
+
+// derive computes the component's state from the streams and reports it on a change.
+func (s *statusReporter) derive() {
+	state, etype := stateCollecting, errNone
+	var failing []string
+	var errs []error
+	permanent := 0
+	for _, name := range s.order {
+		st := s.streams[name]
+		switch {
+		case st.state == stateStopping:
+			state = stateStopping
+		case st.state == stateError:
+			failing = append(failing, name)
+			if st.etype == errThirdPartyConfig {
+				permanent++
+			}
+			if etype == errNone {
+				etype = st.etype
+			}
+			errs = append(errs, st.err)
+		case state != stateStopping && progress[st.state] < progress[state]:
+			state = st.state
+		}
+	}
+	switch {
+	case state == stateStopping || s.stopping:
+		state, etype, failing = stateStopping, errNone, nil
+	case len(failing) > 0:
+		state = stateError
+	}
+	// PermanentError only when no stream can run any more.
+	allPermanent := permanent > 0 && permanent == len(s.order)
+	key := strings.Join(failing, ",")
+	if state == s.state && etype == s.etype && key == s.failing {
+		return
+	}
+	// A permanent error is final until the collector restarts, but for Stopping: component
+	// status allows no other way out of PermanentError. Stopping is final.
+	if s.state == stateStopping || (s.permanent && state != stateStopping) {
+		return
+	}
+	s.state, s.etype, s.failing, s.permanent = state, etype, key, allPermanent
+
+	attrs := pcommon.NewMap()
+	attrs.PutStr(attrKeySourceState, string(state))
+	if etype != errNone {
+		attrs.PutStr(attrKeyErrorType, string(etype))
+	}
+	if len(s.order) > 1 || s.order[0] != "" {
+		per := attrs.PutEmptyMap(attrKeyStreams)
+		for _, name := range s.order {
+			st := s.streams[name]
+			v := string(st.state)
+			if st.etype != errNone {
+				v += " (" + string(st.etype) + ")"
+			}
+			per.PutStr(name, v)
+		}
+	}
+	var ev *componentstatus.Event
+	switch state {
+	case stateAuthenticated, stateCollecting:
+		ev = componentstatus.NewEvent(componentstatus.StatusOK, componentstatus.WithAttributes(attrs))
+	case stateError:
+		st := componentstatus.StatusRecoverableError
+		if s.permanent {
+			st = componentstatus.StatusPermanentError
+		}
+		ev = componentstatus.NewEvent(st, componentstatus.WithError(errors.Join(errs...)), componentstatus.WithAttributes(attrs))
+	}
 	if ev != nil && s.host != nil {
 		componentstatus.ReportStatus(s.host, ev)
 	}
 }
+

@@ -31,6 +31,8 @@ type Settings struct {
 	APIKey string
 	// OrgIDs are sent as x-org-id headers (none for a single-org key; several for MSP keys).
 	OrgIDs []string
+	// ProviderID, when set, is sent as x-provider-id: the multi-tenant portal's own events.
+	ProviderID string
 	// UserAgent identifies the collector (name/version).
 	UserAgent string
 	// MaxResponseBytes bounds one response body; DefaultMaxResponseBytes when 0.
@@ -199,6 +201,9 @@ func (c *Client) post(ctx context.Context, path string, q Query) (*http.Response
 	req.Header.Set("x-api-key", c.settings.APIKey)
 	for _, org := range c.settings.OrgIDs {
 		req.Header.Add("x-org-id", org)
+	}
+	if c.settings.ProviderID != "" {
+		req.Header.Set("x-provider-id", c.settings.ProviderID)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")

@@ -66,8 +66,9 @@ func TestOpenWindow(t *testing.T) {
 			r := newWindowTestReceiver(t, cfg, now)
 			cp := tt.cp
 			cp.Seen = seenSet{"old": now.Add(-48 * time.Hour), "recent": now.Add(-5 * time.Minute)}
-			r.cp = &cp
-			require.Equal(t, tt.wantOpen, r.openWindow())
+			st := r.streams[0]
+			st.cp = &cp
+			require.Equal(t, tt.wantOpen, st.openWindow())
 			if !tt.wantOpen {
 				assert.False(t, cp.InWindow)
 				return
@@ -76,7 +77,7 @@ func TestOpenWindow(t *testing.T) {
 			assert.Equal(t, tt.wantStart, cp.WindowStart)
 			assert.Equal(t, tt.wantEnd, cp.WindowEnd)
 			assert.True(t, cp.WindowEnd.After(cp.WindowStart), "never start >= end")
-			assert.Nil(t, cp.SearchAfter)
+			assert.Nil(t, cp.Slices, "a new window is sliced once opened")
 			for id, ts := range cp.Seen {
 				assert.False(t, ts.Before(cp.WindowStart), "id %s older than the window is pruned", id)
 			}
@@ -102,22 +103,29 @@ func TestSeenSetIsBounded(t *testing.T) {
 func TestCheckpointRoundTrip(t *testing.T) {
 	ts := time.Date(2026, 11, 24, 1, 2, 3, 456789, time.UTC)
 	cp := &checkpoint{InWindow: true, WindowStart: ts, WindowEnd: ts.Add(time.Hour),
-		SearchAfter: []byte(`[1795000000000,"abc"]`), Query: "all||x", Seen: seenSet{"abc": ts, "3F2504E0-4F89-11D3-9A0C-0305E82C3301": ts.Add(-time.Hour)}}
-	store := checkpointStore{client: newMemStorage()}
-	require.NoError(t, store.save(t.Context(), cp, true))
-	got, err := store.load(t.Context())
-	require.NoError(t, err)
-	assert.Equal(t, cp, got)
+		Slices: []sliceProgress{
+			{Start: ts, End: ts.Add(30 * time.Minute), SearchAfter: []byte(`[1795000000000,"abc"]`), Delivered: 12, LastID: "abc"},
+			{Start: ts.Add(30 * time.Minute), End: ts.Add(time.Hour), Done: true},
+		},
+		Query: "all||x", Seen: seenSet{"abc": ts, "3F2504E0-4F89-11D3-9A0C-0305E82C3301": ts.Add(-time.Hour)}}
+	for _, spec := range []streamSpec{{}, {orgID: "org1"}, {providerID: "p1"}} {
+		store := newCheckpointStore(newMemStorage(), spec)
+		require.NoError(t, store.save(t.Context(), cp, true, false))
+		got, adopted, err := store.load(t.Context(), spec.orgID)
+		require.NoError(t, err)
+		assert.False(t, adopted)
+		assert.Equal(t, cp, got)
+	}
 }
 
 func TestCheckpointSeenSetIsWrittenOnlyWhenAsked(t *testing.T) {
 	ts := time.Date(2026, 11, 24, 1, 2, 3, 0, time.UTC)
-	store := checkpointStore{client: newMemStorage()}
+	store := newCheckpointStore(newMemStorage(), streamSpec{})
 	cp := &checkpoint{WindowEnd: ts, Seen: seenSet{"a": ts}}
-	require.NoError(t, store.save(t.Context(), cp, true))
+	require.NoError(t, store.save(t.Context(), cp, true, false))
 	cp.Seen["b"] = ts
-	require.NoError(t, store.save(t.Context(), cp, false))
-	got, err := store.load(t.Context())
+	require.NoError(t, store.save(t.Context(), cp, false, false))
+	got, _, err := store.load(t.Context(), "")
 	require.NoError(t, err)
 	assert.Equal(t, seenSet{"a": ts}, got.Seen)
 }
