@@ -226,4 +226,3 @@ func classify(err error) errorType {
 	}
 	return errThirdPartyGeneric
 }
-

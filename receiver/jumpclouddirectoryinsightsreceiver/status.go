@@ -260,4 +260,3 @@ func (s *statusReporter) derive() {
 		componentstatus.ReportStatus(s.host, ev)
 	}
 }
-
