@@ -26,7 +26,7 @@ const (
 	defaultInitialLookback = 24 * time.Hour
 	defaultSettleDelay     = 2 * time.Minute
 	defaultOverlap         = 3 * time.Minute
-	defaultMaxWindow       = 6 * time.Hour
+	defaultMaxWindow       = 24 * time.Hour
 	defaultPageSize        = jumpcloud.DefaultLimit
 	defaultTimeout         = time.Minute
 	defaultMaxSeenIDs      = 100000

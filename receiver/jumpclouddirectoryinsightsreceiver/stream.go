@@ -372,6 +372,11 @@ func (s *stream) retryDelay(backoff time.Duration, err error) time.Duration {
 	return delay
 }
 
+// maxDeliveryRetryInterval caps the wait before offering a refused batch again: the exporter
+// retries on its own before it gives up, and collection should resume soon after the
+// destination is back.
+const maxDeliveryRetryInterval = 30 * time.Second
+
 // deliveryBatchBytes bounds the raw bytes of the events handed to the next consumer at once:
 // about one Sumo Logic request (1 MB uncompressed), so that progress is committed at that
 // granularity and a crash re-sends at most the batches in flight.
@@ -528,7 +533,7 @@ func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Eve
 			return context.Canceled // shutting down: not committed, re-sent after the restart
 		}
 		s.setState(stateError, errFirstPartyGeneric, fmt.Errorf("next consumer refused %d events: %w", len(fresh), err))
-		if !sleep(ctx, bo.NextBackOff()) {
+		if !sleep(ctx, min(bo.NextBackOff(), maxDeliveryRetryInterval)) {
 			return ctx.Err()
 		}
 	}

@@ -22,11 +22,18 @@ type BackendsConfig struct {
 	Seed int64
 	// SinkCode is the secret code of the sink's source URL (default "e2e-sink-code").
 	SinkCode string
+	// Orgs, when set, makes the simulator a multi-tenant (MSP) key with these organizations
+	// (Backends.MSP); ProviderID adds the provider's own events.
+	Orgs       []string
+	ProviderID string
 }
 
 // Backends are the JumpCloud simulator and the Sumo-style sink, each on its own loopback port.
 type Backends struct {
-	Sim  *jumpcloudsim.Server
+	// Sim is the simulator of a single-organization key (nil with BackendsConfig.Orgs).
+	Sim *jumpcloudsim.Server
+	// MSP is the simulator of a multi-tenant key (nil without BackendsConfig.Orgs).
+	MSP  *jumpcloudsim.MSP
 	Sink *sumosink.Sink
 
 	simSrv     *http.Server
@@ -44,7 +51,18 @@ func StartBackends(cfg BackendsConfig) (*Backends, error) {
 	if cfg.SinkCode == "" {
 		cfg.SinkCode = "e2e-sink-code"
 	}
-	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: cfg.APIKey, Seed: cfg.Seed})
+	var (
+		sim     *jumpcloudsim.Server
+		msp     *jumpcloudsim.MSP
+		handler http.Handler
+	)
+	if len(cfg.Orgs) > 0 {
+		msp = jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: cfg.APIKey, Seed: cfg.Seed}, cfg.Orgs, cfg.ProviderID)
+		handler = msp
+	} else {
+		sim = jumpcloudsim.New(jumpcloudsim.Config{APIKey: cfg.APIKey, Seed: cfg.Seed})
+		handler = sim
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("harness: simulator listener: %w", err)
@@ -56,8 +74,9 @@ func StartBackends(cfg BackendsConfig) (*Backends, error) {
 	}
 	b := &Backends{
 		Sim:      sim,
+		MSP:      msp,
 		Sink:     sink,
-		simSrv:   &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second},
+		simSrv:   &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second},
 		simURL:   "http://" + ln.Addr().String(),
 		serveErr: make(chan error, 1),
 	}
@@ -70,6 +89,35 @@ func (b *Backends) SimURL() string { return b.simURL }
 
 // APIBaseURL is the Directory Insights base URL of the simulator: the receiver's endpoint.
 func (b *Backends) APIBaseURL() string { return b.simURL + jumpcloudsim.BasePath }
+
+// Sims are the simulators of every organization: Sim alone, or the MSP's organizations (and its
+// provider) in order.
+func (b *Backends) Sims() []*jumpcloudsim.Server {
+	if b.MSP == nil {
+		return []*jumpcloudsim.Server{b.Sim}
+	}
+	var out []*jumpcloudsim.Server
+	for _, org := range b.MSP.OrgIDs() {
+		out = append(out, b.MSP.Org(org))
+	}
+	if p := b.MSP.Provider(); p != nil {
+		out = append(out, p)
+	}
+	return out
+}
+
+// SimStats sums the Stats of every organization's simulator.
+func (b *Backends) SimStats() jumpcloudsim.Stats {
+	var total jumpcloudsim.Stats
+	for _, s := range b.Sims() {
+		st := s.Stats()
+		total.Requests += st.Requests
+		total.EventsServed += st.EventsServed
+		total.Events += st.Events
+		total.VisibleEvents += st.VisibleEvents
+	}
+	return total
+}
 
 // Close stops the simulator and the sink; it is safe to call more than once.
 func (b *Backends) Close() error {
