@@ -129,7 +129,7 @@ func TestDistributionUsesRootModuleVersions(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	require.NoError(t, err, "the go command lists the root module's versions")
 	cmd := exec.CommandContext(t.Context(), goBin, "list", "-deps", "-f", "{{with .Module}}{{.Path}} {{.Version}}{{end}}",
-		"./receiver/...", "./exporter/...")
+		"./receiver/...", "./exporter/...", "./confmap/...")
 	cmd.Dir = repoRoot(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
