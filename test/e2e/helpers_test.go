@@ -101,13 +101,21 @@ func (e *env) collectorEnv(key, services string) map[string]string {
 // process is stopped at the end of the test; its log is printed if the test failed.
 func (e *env) start(storage string, vars map[string]string) *harness.Collector {
 	e.t.Helper()
+	return e.startWith(configPath(e.t), storage, vars)
+}
+
+// startWith is start with another configuration and extra command-line arguments (e.g. a
+// second --config).
+func (e *env) startWith(config, storage string, vars map[string]string, args ...string) *harness.Collector {
+	e.t.Helper()
 	logPath := filepath.Join(e.dir, fmt.Sprintf("collector-%d.log", len(e.logs)+1))
 	c, err := harness.StartCollector(harness.CollectorConfig{
 		Binary:     e.bin,
-		ConfigPath: configPath(e.t),
+		ConfigPath: config,
 		StorageDir: storage,
 		LogPath:    logPath,
 		Env:        vars,
+		Args:       args,
 	})
 	require.NoError(e.t, err)
 	e.logs = append(e.logs, logPath)
@@ -184,7 +192,12 @@ type delivery struct {
 
 func checkDelivery(t *testing.T, sink *sumosink.Sink, want map[string]struct{}) delivery {
 	t.Helper()
-	msgs := sink.Messages()
+	return checkMessages(t, sink.Messages(), want, sumosink.Metadata{Name: sourceName, Category: category, Fields: wantFields})
+}
+
+// checkMessages is checkDelivery of msgs, each expected with the metadata meta.
+func checkMessages(t *testing.T, msgs []sumosink.Message, want map[string]struct{}, meta sumosink.Metadata) delivery {
+	t.Helper()
 	counts := make(map[string]int, len(msgs))
 	d := delivery{messages: len(msgs)}
 	for _, m := range msgs {
@@ -193,7 +206,7 @@ func checkDelivery(t *testing.T, sink *sumosink.Sink, want map[string]struct{}) 
 		}
 		require.NoError(t, json.Unmarshal([]byte(m.Body), &ev), "a message is not an event's JSON")
 		counts[ev.ID]++
-		if m.Name != sourceName || m.Category != category || !maps.Equal(m.Fields, wantFields) {
+		if m.Name != meta.Name || m.Category != meta.Category || !maps.Equal(m.Fields, meta.Fields) {
 			if d.badMeta == 0 {
 				d.firstBad = m.Metadata
 			}
