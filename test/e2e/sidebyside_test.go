@@ -56,13 +56,13 @@ func TestBatchGuardValidate(t *testing.T) {
 	}{
 		{name: "the side-by-side example"},
 		{
-			name: "batch in the example's JumpCloud pipeline",
-			edit: [2]string{jumpcloudProcessors, strings.Replace(jumpcloudProcessors, "[memory_limiter]", "[memory_limiter, batch]", 1)},
+			name:    "batch in the example's JumpCloud pipeline",
+			edit:    [2]string{jumpcloudProcessors, strings.Replace(jumpcloudProcessors, "[memory_limiter]", "[memory_limiter, batch]", 1)},
 			wantErr: batchError("logs"),
 		},
 		{
-			name: "the JumpCloud receiver added to the example's OTLP pipeline",
-			edit: [2]string{"      receivers: [otlp]\n", "      receivers: [otlp, jumpclouddirectoryinsights]\n"},
+			name:    "the JumpCloud receiver added to the example's OTLP pipeline",
+			edit:    [2]string{"      receivers: [otlp]\n", "      receivers: [otlp, jumpclouddirectoryinsights]\n"},
 			wantErr: batchError("logs/otlp"),
 		},
 		{
