@@ -1,6 +1,7 @@
 package sumosourceprovider
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -254,4 +255,24 @@ func TestBOM(t *testing.T) {
 	conf, err := ret.AsConf()
 	require.NoError(t, err)
 	assert.Equal(t, "JumpCloud Directory Insights", conf.Get("receivers::jumpclouddirectoryinsights::name"))
+}
+
+// TestEnvReference: a value of the JSON may reference the environment like any configuration
+// value, e.g. to keep the API key out of the file.
+func TestEnvReference(t *testing.T) {
+	t.Setenv("SUMOSOURCE_TEST_KEY", testKey)
+	content, err := os.ReadFile(filepath.Join("testdata", "with-fields.json"))
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "source.json")
+	require.NoError(t, os.WriteFile(path, bytes.Replace(content, []byte(testKey), []byte("${env:SUMOSOURCE_TEST_KEY}"), 1), 0o600))
+	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
+		URIs:              []string{"sumosource:" + path},
+		ProviderFactories: []confmap.ProviderFactory{envprovider.NewFactory(), NewFactory()},
+		DefaultScheme:     "env",
+	})
+	require.NoError(t, err)
+	conf, err := resolver.Resolve(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, resolver.Shutdown(context.Background()))
+	assert.Equal(t, testKey, string(unmarshalReceiver(t, conf).APIKey))
 }
