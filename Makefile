@@ -57,7 +57,7 @@ bench:
 ## module proxy does not serve, and tidy, unlike the build, looks at dependencies' tests.
 build: $(DIST)
 
-$(DIST): $(OCB) builder-config.yaml go.mod go.sum $(shell find receiver exporter internal -name '*.go' -not -name '*_test.go' 2>/dev/null)
+$(DIST): $(OCB) builder-config.yaml go.mod go.sum $(shell find receiver exporter internal confmap -name '*.go' -not -name '*_test.go' 2>/dev/null)
 	GOFLAGS="$$($(GO) env GOFLAGS) -e" $(OCB) --config builder-config.yaml
 	@mkdir -p $(BIN_DIR)
 	cp build/otelcol-jumpcloud $(DIST)

@@ -18,11 +18,18 @@ import (
 // validate runs `otelcol-jumpcloud validate` on config with the given extra environment.
 func validate(t *testing.T, bin, config string, vars map[string]string, gates bool) (string, error) {
 	t.Helper()
-	args := []string{"validate", "--config", config}
+	args := []string{"--config", config}
 	if gates {
 		args = append(args, harness.FeatureGates)
 	}
-	cmd := exec.CommandContext(t.Context(), bin, args...)
+	return validateArgs(t, bin, vars, args...)
+}
+
+// validateArgs runs `otelcol-jumpcloud validate args...` with only vars (and PATH, HOME) in
+// the environment.
+func validateArgs(t *testing.T, bin string, vars map[string]string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), bin, append([]string{"validate"}, args...)...)
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	for k, v := range vars {
 		env = append(env, k+"="+v)
@@ -129,7 +136,7 @@ func TestDistributionUsesRootModuleVersions(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	require.NoError(t, err, "the go command lists the root module's versions")
 	cmd := exec.CommandContext(t.Context(), goBin, "list", "-deps", "-f", "{{with .Module}}{{.Path}} {{.Version}}{{end}}",
-		"./receiver/...", "./exporter/...")
+		"./receiver/...", "./exporter/...", "./confmap/...")
 	cmd.Dir = repoRoot(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -110,13 +110,21 @@ func (e *env) collectorEnv(key, services string) map[string]string {
 // process is stopped at the end of the test; its log is printed if the test failed.
 func (e *env) start(storage string, vars map[string]string) *harness.Collector {
 	e.t.Helper()
+	return e.startWith(configPath(e.t), storage, vars)
+}
+
+// startWith is start with another configuration and extra command-line arguments (e.g. a
+// second --config).
+func (e *env) startWith(config, storage string, vars map[string]string, args ...string) *harness.Collector {
+	e.t.Helper()
 	logPath := filepath.Join(e.dir, fmt.Sprintf("collector-%d.log", len(e.logs)+1))
 	c, err := harness.StartCollector(harness.CollectorConfig{
 		Binary:     e.bin,
-		ConfigPath: configPath(e.t),
+		ConfigPath: config,
 		StorageDir: storage,
 		LogPath:    logPath,
 		Env:        vars,
+		Args:       args,
 	})
 	require.NoError(e.t, err)
 	e.logs = append(e.logs, logPath)
@@ -204,7 +212,12 @@ type delivery struct {
 
 func checkDelivery(t *testing.T, sink *sumosink.Sink, want map[string]struct{}) delivery {
 	t.Helper()
-	msgs := sink.Messages()
+	return checkMessages(t, sink.Messages(), want, sumosink.Metadata{Name: sourceName, Category: category, Fields: wantFields})
+}
+
+// checkMessages is checkDelivery of msgs, each expected with the metadata meta.
+func checkMessages(t *testing.T, msgs []sumosink.Message, want map[string]struct{}, meta sumosink.Metadata) delivery {
+	t.Helper()
 	counts := make(map[string]int, len(msgs))
 	d := delivery{messages: len(msgs)}
 	for _, m := range msgs {
@@ -226,7 +239,7 @@ func checkDelivery(t *testing.T, sink *sumosink.Sink, want map[string]struct{}) 
 				fields[orgField] = org // reported as bad metadata
 			}
 		}
-		if m.Name != sourceName || m.Category != category || !maps.Equal(fields, wantFields) {
+		if m.Name != meta.Name || m.Category != meta.Category || !maps.Equal(fields, meta.Fields) {
 			if d.badMeta == 0 {
 				d.firstBad = m.Metadata
 			}
