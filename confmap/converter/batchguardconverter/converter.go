@@ -64,9 +64,9 @@ func (converter) Convert(_ context.Context, conf *confmap.Conf) error {
 		}
 		errs = append(errs, fmt.Errorf("pipeline %q has the %q receiver and the %q processor: "+
 			"the batch processor acknowledges events before they are delivered or stored, so the receiver checkpoints them "+
-			"and a crash or kill loses them for good; remove %q from this pipeline's processors and batch in the exporter "+
-			"instead (sending_queue::batch, with sending_queue::storage for a persistent queue, as otelcol-config.yaml does); "+
-			"pipelines without the %s receiver may keep batch",
+			"and a crash or kill loses them for good; remove %q from this pipeline's processors (the receiver already "+
+			"delivers batches of about one Sumo Logic request and commits its checkpoint only once they are delivered; "+
+			"an exporter's own sending_queue::batch batches further); pipelines without the %s receiver may keep batch",
 			id, receiver, batch, batch, receiverType))
 	}
 	return errors.Join(errs...)

@@ -139,7 +139,7 @@ func TestMergeWithOtelcolConfig(t *testing.T) {
 	assert.Equal(t, "JumpCloud DI (SIEM)", cfg.Name)
 	assert.Equal(t, "security/jumpcloud", cfg.Category, "the JSON wins over the YAML's ${env:SUMO_SOURCE_CATEGORY}")
 	assert.Equal(t, testKey, string(cfg.APIKey))
-	assert.Equal(t, "5f1e2d3c4b5a697887766554", cfg.OrgID)
+	assert.Equal(t, []string{"5f1e2d3c4b5a697887766554"}, cfg.OrgID)
 	assert.Equal(t, []string{"directory", "sso"}, cfg.Service)
 	// The fields maps are merged: the JSON's _siemForward replaces the YAML's, vendor stays.
 	assert.Equal(t, map[string]any{"_siemForward": true, "team": "secops", "tier": int64(2), "vendor": "jumpcloud"}, cfg.Fields)
