@@ -26,6 +26,8 @@ type BackendsConfig struct {
 	// (Backends.MSP); ProviderID adds the provider's own events.
 	Orgs       []string
 	ProviderID string
+	// PageLatency delays every /events answer of the simulator (see jumpcloudsim.Config).
+	PageLatency time.Duration
 }
 
 // Backends are the JumpCloud simulator and the Sumo-style sink, each on its own loopback port.
@@ -57,10 +59,10 @@ func StartBackends(cfg BackendsConfig) (*Backends, error) {
 		handler http.Handler
 	)
 	if len(cfg.Orgs) > 0 {
-		msp = jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: cfg.APIKey, Seed: cfg.Seed}, cfg.Orgs, cfg.ProviderID)
+		msp = jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: cfg.APIKey, Seed: cfg.Seed, PageLatency: cfg.PageLatency}, cfg.Orgs, cfg.ProviderID)
 		handler = msp
 	} else {
-		sim = jumpcloudsim.New(jumpcloudsim.Config{APIKey: cfg.APIKey, Seed: cfg.Seed})
+		sim = jumpcloudsim.New(jumpcloudsim.Config{APIKey: cfg.APIKey, Seed: cfg.Seed, PageLatency: cfg.PageLatency})
 		handler = sim
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -46,6 +46,9 @@ type Config struct {
 	AllowFutureStart bool
 	// RequestLogSize bounds the request log (most recent kept); default 10000.
 	RequestLogSize int
+	// PageLatency delays every answer of /events (the real API takes 0.5 to 2 s per page of
+	// 10000 events); 0: none.
+	PageLatency time.Duration
 }
 
 // Request is one logged API request.
@@ -194,6 +197,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		default:
 			bodyFault = &f
 		}
+	}
+	if s.cfg.PageLatency > 0 && r.URL.Path == EventsPath && !sleepCtx(r.Context(), s.cfg.PageLatency) {
+		return
 	}
 	s.serveAPI(rw, r, &rec, bodyFault)
 }
