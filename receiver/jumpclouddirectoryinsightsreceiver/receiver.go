@@ -115,11 +115,12 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 		orgs = []string{r.cfg.OrgID}
 	}
 	client, err := jumpcloud.NewClient(hc, jumpcloud.Settings{
-		BaseURL:   r.cfg.baseURL(),
-		APIKey:    string(r.cfg.APIKey),
-		OrgIDs:    orgs,
-		UserAgent: userAgent(r.settings.BuildInfo),
-		Now:       r.now,
+		BaseURL:        r.cfg.baseURL(),
+		APIKey:         string(r.cfg.APIKey),
+		ServiceAccount: r.cfg.serviceAccount(),
+		OrgIDs:         orgs,
+		UserAgent:      userAgent(r.settings.BuildInfo),
+		Now:            r.now,
 	})
 	if err != nil {
 		return fail(err)
