@@ -62,19 +62,21 @@ $(DIST): $(OCB) builder-config.yaml go.mod go.sum $(shell find receiver exporter
 	@mkdir -p $(BIN_DIR)
 	cp build/otelcol-jumpcloud $(DIST)
 
-## run: with JUMPCLOUD_API_KEY and SUMO_HTTP_SOURCE_URL set, the distribution with otelcol-config.yaml
-## for real; without them, cmd/demo: the JumpCloud simulator and a Sumo-style sink on loopback, the
+## run: with JumpCloud credentials (JUMPCLOUD_API_KEY, or a service account: JUMPCLOUD_CLIENT_ID and
+## JUMPCLOUD_CLIENT_SECRET) and SUMO_HTTP_SOURCE_URL set, the distribution with otelcol-config.yaml
+## for real; with none of them, cmd/demo: the JumpCloud simulator and a Sumo-style sink on loopback, the
 ## same binary and config pointed at them, a one-line summary every few seconds, Ctrl-C to stop.
 FEATURE_GATES := --feature-gates=+extension.healthcheck.useComponentStatus
 run: build
-	@if [ -n "$$JUMPCLOUD_API_KEY" ] && [ -n "$$SUMO_HTTP_SOURCE_URL" ]; then \
+	@jc="$$JUMPCLOUD_API_KEY"; [ -n "$$JUMPCLOUD_CLIENT_ID" ] && [ -n "$$JUMPCLOUD_CLIENT_SECRET" ] && jc=service-account; \
+	if [ -n "$$jc" ] && [ -n "$$SUMO_HTTP_SOURCE_URL" ]; then \
 		echo "running $(DIST) with otelcol-config.yaml against JumpCloud and Sumo Logic"; \
 		exec $(DIST) --config otelcol-config.yaml $(FEATURE_GATES); \
-	elif [ -n "$$JUMPCLOUD_API_KEY" ] || [ -n "$$SUMO_HTTP_SOURCE_URL" ]; then \
-		echo "set both JUMPCLOUD_API_KEY and SUMO_HTTP_SOURCE_URL for a real run (only one is set), or neither for the demo" >&2; \
+	elif [ -n "$$jc$$JUMPCLOUD_CLIENT_ID$$JUMPCLOUD_CLIENT_SECRET$$SUMO_HTTP_SOURCE_URL" ]; then \
+		echo "a real run needs SUMO_HTTP_SOURCE_URL and JumpCloud credentials: JUMPCLOUD_API_KEY, or JUMPCLOUD_CLIENT_ID and JUMPCLOUD_CLIENT_SECRET (a service account, with JUMPCLOUD_ORG_ID); only some are set. Set none of them for the demo" >&2; \
 		exit 1; \
 	else \
-		echo "JUMPCLOUD_API_KEY and SUMO_HTTP_SOURCE_URL not set: running the demo (simulator + sink on loopback)"; \
+		echo "no JumpCloud credentials and no SUMO_HTTP_SOURCE_URL: running the demo (simulator + sink on loopback)"; \
 		$(GO) build -o $(TOOLS_DIR)/demo ./cmd/demo && \
 		exec $(TOOLS_DIR)/demo -collector $(DIST) -config otelcol-config.yaml; \
 	fi

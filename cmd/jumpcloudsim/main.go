@@ -8,6 +8,8 @@
 //	jumpcloudsim -listen 127.0.0.1:8089 -api-key demo -events 50000 -backfill 24h -rate 5 -late-fraction 0.1
 //	curl -s -XPOST -H 'x-api-key: demo' localhost:8089/insights/directory/v1/events \
 //	     -d '{"service":["all"],"start_time":"2024-01-01T00:00:00Z","limit":2}'
+//	jumpcloudsim -client-id svc -client-secret s3cret -token-ttl 5m   # a service account too
+//	curl -s -u svc:s3cret localhost:8089/oauth2/token -d grant_type=client_credentials -d scope=api
 //	curl -s -XPOST localhost:8089/_sim/faults -d '{"kind":"status","status":503,"times":5}'
 //	curl -s localhost:8089/_sim/stats
 package main
@@ -43,6 +45,9 @@ type options struct {
 	listen       string
 	apiKey       string
 	nonAdminKey  string
+	clientID     string
+	clientSecret string
+	tokenTTL     time.Duration
 	orgID        string
 	events       int
 	backfill     time.Duration
@@ -61,6 +66,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "listen address (port 0: any free port)")
 	fs.StringVar(&o.apiKey, "api-key", "", "expected x-api-key (empty: any non-empty key)")
 	fs.StringVar(&o.nonAdminKey, "non-admin-key", "", "a key answered with 403 (non-admin)")
+	fs.StringVar(&o.clientID, "client-id", "", "service account accepted by /oauth2/token (empty: any non-empty id and secret)")
+	fs.StringVar(&o.clientSecret, "client-secret", "", "the service account's secret")
+	fs.DurationVar(&o.tokenTTL, "token-ttl", jumpcloudsim.DefaultTokenTTL, "lifetime of the issued tokens")
 	fs.StringVar(&o.orgID, "org-id", "", "organization id of the events; a different x-org-id gets 400")
 	fs.IntVar(&o.events, "events", 1000, "number of backfill events, spread over -backfill before now")
 	fs.DurationVar(&o.backfill, "backfill", 24*time.Hour, "time span of the backfill events before now")
@@ -86,6 +94,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-late-fraction %v out of range 0..1", o.lateFraction)
 	case o.tick <= 0:
 		return o, fmt.Errorf("-tick %s must be positive", o.tick)
+	case o.tokenTTL <= 0:
+		return o, fmt.Errorf("-token-ttl %s must be positive", o.tokenTTL)
+	case (o.clientID == "") != (o.clientSecret == ""):
+		return o, errors.New("-client-id and -client-secret go together")
 	}
 	return o, nil
 }
@@ -98,10 +110,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger := log.New(stderr, "jumpcloudsim: ", log.LstdFlags)
 	sim := jumpcloudsim.New(jumpcloudsim.Config{
-		APIKey:      o.apiKey,
-		NonAdminKey: o.nonAdminKey,
-		OrgID:       o.orgID,
-		Seed:        o.seed,
+		APIKey:       o.apiKey,
+		NonAdminKey:  o.nonAdminKey,
+		ClientID:     o.clientID,
+		ClientSecret: o.clientSecret,
+		TokenTTL:     o.tokenTTL,
+		OrgID:        o.orgID,
+		Seed:         o.seed,
 	})
 	services := strings.Split(o.services, ",")
 	now := time.Now()

@@ -33,6 +33,9 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-rate", "-1"}, "-rate -1 is negative"},
 		{[]string{"-late-fraction", "1.5"}, "-late-fraction 1.5 out of range"},
 		{[]string{"-tick", "0s"}, "-tick 0s must be positive"},
+		{[]string{"-client-id", "svc", "-client-secret", "s", "-token-ttl", "2s"}, ""},
+		{[]string{"-client-id", "svc"}, "-client-id and -client-secret go together"},
+		{[]string{"-token-ttl", "0s"}, "-token-ttl 0s must be positive"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-nope"}, "flag provided but not defined"},
 	}

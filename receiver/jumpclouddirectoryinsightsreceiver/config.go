@@ -45,7 +45,8 @@ const (
 // category, fields, apiKey, orgID, service).
 type Config struct {
 	// ClientConfig holds the HTTP client settings (endpoint, timeout, tls, proxy_url, headers).
-	// An empty endpoint means the base URL of Region.
+	// The endpoint may be the API host, the base URL .../insights/directory/v1 or the events
+	// URL (jumpcloud.BaseURLFromEndpoint); empty means the host of Region.
 	confighttp.ClientConfig `mapstructure:",squash"`
 
 	// Name becomes the resource attribute _sourceName (the seed's `name`, Sumo's _source).
@@ -56,8 +57,15 @@ type Config struct {
 	Category string `mapstructure:"category"`
 	// Fields become resource attributes (Sumo fields, e.g. _siemForward: true).
 	Fields map[string]any `mapstructure:"fields"`
-	// APIKey is a JumpCloud administrator API key (x-api-key).
+	// APIKey is a JumpCloud administrator API key (x-api-key). Set it or a service account
+	// (ClientID and ClientSecret), not both.
 	APIKey configopaque.String `mapstructure:"api_key"`
+	// ClientID and ClientSecret are the credentials of a JumpCloud service account (OAuth 2.0
+	// client credentials); OrgID is then required.
+	ClientID     string              `mapstructure:"client_id"`
+	ClientSecret configopaque.String `mapstructure:"client_secret"`
+	// TokenEndpoint is the service accounts' token URL; empty means the one of Region.
+	TokenEndpoint string `mapstructure:"token_endpoint"`
 	// OrgID lists the organizations to collect (x-org-id): one id as in the hosted source, a
 	// comma-separated string or a YAML list. Each organization is its own stream (window,
 	// checkpoint, status, self-metrics). Empty: the API key's own organization (single-org key).
@@ -134,12 +142,10 @@ func createDefaultConfig() component.Config {
 // Validate checks the configuration; every error names the offending field.
 func (cfg *Config) Validate() error {
 	var errs []error
-	if strings.TrimSpace(string(cfg.APIKey)) == "" {
-		errs = append(errs, errors.New("api_key: must be set (a JumpCloud administrator API key)"))
-	}
+	errs = append(errs, cfg.validateAuth()...)
 	if cfg.Endpoint != "" {
-		if err := validateEndpoint(cfg.Endpoint); err != nil {
-			errs = append(errs, err)
+		if _, err := jumpcloud.BaseURLFromEndpoint(cfg.Endpoint); err != nil {
+			errs = append(errs, fmt.Errorf("endpoint: %w", err))
 		}
 	} else if _, err := jumpcloud.RegionBaseURL(cfg.Region); err != nil {
 		errs = append(errs, fmt.Errorf("region: %w", err))
@@ -202,16 +208,48 @@ func (cfg *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-func validateEndpoint(endpoint string) error {
+// validateAuth checks that exactly one way of authenticating is configured: an API key, or a
+// service account with its organization.
+func (cfg *Config) validateAuth() []error {
+	hasKey := cfg.APIKey != ""
+	hasAccount := cfg.ClientID != "" || cfg.ClientSecret != ""
+	switch {
+	case hasKey && hasAccount:
+		return []error{errors.New("api_key, client_id, client_secret: set either api_key (an administrator API key) or client_id and client_secret (a service account), not both")}
+	case !hasKey && !hasAccount:
+		return []error{errors.New("api_key: must be set (a JumpCloud administrator API key), or client_id and client_secret (a service account) instead")}
+	case hasKey && strings.TrimSpace(string(cfg.APIKey)) == "":
+		return []error{errors.New("api_key: must be set (a JumpCloud administrator API key), not blank")}
+	case hasKey:
+		return nil
+	}
+	var errs []error
+	if strings.TrimSpace(cfg.ClientID) == "" {
+		errs = append(errs, errors.New("client_id: must be set with client_secret (a service account)"))
+	}
+	if strings.TrimSpace(string(cfg.ClientSecret)) == "" {
+		errs = append(errs, errors.New("client_secret: must be set with client_id (a service account)"))
+	}
+	if len(cfg.orgIDs()) == 0 {
+		errs = append(errs, errors.New("org_id: must be set with a service account (JumpCloud requires x-org-id with its tokens)"))
+	}
+	if cfg.TokenEndpoint != "" {
+		if err := validateTokenEndpoint(cfg.TokenEndpoint); err != nil {
+			errs = append(errs, fmt.Errorf("token_endpoint: %w", err))
+		}
+	}
+	return errs
+}
+
+func validateTokenEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
-	if err != nil {
-		return fmt.Errorf("endpoint: not a URL: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("endpoint: scheme %q must be http or https", u.Scheme)
-	}
-	if u.Host == "" {
-		return errors.New("endpoint: has no host")
+	switch {
+	case err != nil:
+		return fmt.Errorf("not a URL: %w", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("scheme %q must be http or https", u.Scheme)
+	case u.Host == "":
+		return errors.New("has no host")
 	}
 	return nil
 }
@@ -297,13 +335,31 @@ func (cfg *Config) streams() []streamSpec {
 	return out
 }
 
-// baseURL is the API base: Endpoint when set, else the region's host.
+// baseURL is the API base URL: Endpoint in any of its accepted forms, normalised, when set;
+// else the region's.
 func (cfg *Config) baseURL() string {
 	if cfg.Endpoint != "" {
-		return cfg.Endpoint
+		u, _ := jumpcloud.BaseURLFromEndpoint(cfg.Endpoint)
+		return u
 	}
 	u, _ := jumpcloud.RegionBaseURL(cfg.Region)
 	return u
+}
+
+// serviceAccount returns the service account's credentials, nil when api_key is used.
+func (cfg *Config) serviceAccount() *jumpcloud.ServiceAccount {
+	if cfg.ClientID == "" && cfg.ClientSecret == "" {
+		return nil
+	}
+	tokenURL := cfg.TokenEndpoint
+	if tokenURL == "" {
+		tokenURL, _ = jumpcloud.RegionTokenURL(cfg.Region)
+	}
+	return &jumpcloud.ServiceAccount{
+		ClientID:     strings.TrimSpace(cfg.ClientID),
+		ClientSecret: string(cfg.ClientSecret),
+		TokenURL:     tokenURL,
+	}
 }
 
 // fieldStrings renders Fields as strings ("true" for a boolean).

@@ -1,6 +1,7 @@
 package jumpclouddirectoryinsightsreceiver
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/metadata"
 )
 
@@ -78,6 +80,26 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, []string{"radius", "mdm"}, cfg.services())
 		assert.Equal(t, "http://127.0.0.1:8080/insights/directory/v1", cfg.baseURL())
 	})
+	t.Run("service account", func(t *testing.T) {
+		cfg, err := loadConfig(t, "service_account")
+		require.NoError(t, err)
+		assert.Empty(t, cfg.APIKey)
+		assert.Equal(t, &jumpcloud.ServiceAccount{
+			ClientID: "svc-client-id", ClientSecret: "svc-secret-3c4d5e6f",
+			TokenURL: "https://admin-oauth.id.eu.jumpcloud.com/oauth2/token",
+		}, cfg.serviceAccount(), "the region's token endpoint by default")
+	})
+	t.Run("service account with token_endpoint and a host as endpoint", func(t *testing.T) {
+		cfg, err := loadConfig(t, "service_account_token_endpoint")
+		require.NoError(t, err)
+		assert.Equal(t, "https://oauth.proxy.example.com/oauth2/token", cfg.serviceAccount().TokenURL)
+		assert.Equal(t, "https://api.jumpcloud.com/insights/directory/v1", cfg.baseURL())
+	})
+	t.Run("api key: no service account", func(t *testing.T) {
+		cfg, err := loadConfig(t, "")
+		require.NoError(t, err)
+		assert.Nil(t, cfg.serviceAccount())
+	})
 }
 
 func TestConfigValidationErrors(t *testing.T) {
@@ -85,7 +107,14 @@ func TestConfigValidationErrors(t *testing.T) {
 		name string
 		want []string
 	}{
-		{name: "missing_key", want: []string{"api_key: must be set"}},
+		{name: "missing_key", want: []string{"api_key: must be set", "or client_id and client_secret (a service account)"}},
+		{name: "blank_key", want: []string{"api_key: must be set (a JumpCloud administrator API key), not blank"}},
+		{name: "both_auth", want: []string{"api_key, client_id, client_secret: set either api_key", "not both"}},
+		{name: "service_account_incomplete", want: []string{
+			"client_secret: must be set with client_id", "org_id: must be set with a service account",
+			`token_endpoint: scheme "" must be http or https`,
+		}},
+		{name: "endpoint_query", want: []string{"endpoint: must not contain a query or a fragment"}},
 		{name: "page_size", want: []string{"page_size: 20000 is out of range: must be 1 to 10000"}},
 		{name: "region", want: []string{`region: unknown region "mars": must be one of eu, in, us`}},
 		{name: "negative", want: []string{
@@ -118,4 +147,15 @@ func TestAPIKeyIsOpaque(t *testing.T) {
 	cfg, err := loadConfig(t, "full")
 	require.NoError(t, err)
 	assert.NotContains(t, cfg.APIKey.String(), "ebf7b9d6e1")
+}
+
+func TestClientSecretIsRedactedInPrintedConfig(t *testing.T) {
+	cfg, err := loadConfig(t, "service_account")
+	require.NoError(t, err)
+	conf := confmap.New()
+	require.NoError(t, conf.Marshal(cfg)) // what print-config shows
+	printed := fmt.Sprint(conf.ToStringMap())
+	assert.NotContains(t, printed, "svc-secret-3c4d5e6f")
+	assert.Contains(t, printed, "svc-client-id")
+	assert.Equal(t, "[REDACTED]", conf.Get("client_secret"))
 }

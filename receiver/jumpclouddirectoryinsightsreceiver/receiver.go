@@ -101,12 +101,13 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 			orgs = []string{st.spec.orgID}
 		}
 		client, err := jumpcloud.NewClient(hc, jumpcloud.Settings{
-			BaseURL:    r.cfg.baseURL(),
-			APIKey:     string(r.cfg.APIKey),
-			OrgIDs:     orgs,
-			ProviderID: st.spec.providerID,
-			UserAgent:  userAgent(r.settings.BuildInfo),
-			Now:        r.now,
+			BaseURL:        r.cfg.baseURL(),
+			APIKey:         string(r.cfg.APIKey),
+			ServiceAccount: r.cfg.serviceAccount(),
+			OrgIDs:         orgs,
+			ProviderID:     st.spec.providerID,
+			UserAgent:      userAgent(r.settings.BuildInfo),
+			Now:            r.now,
 		})
 		if err != nil {
 			return fail(err)

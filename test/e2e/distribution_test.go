@@ -64,6 +64,15 @@ func TestValidate(t *testing.T) {
 		m[name] = value
 		return m
 	}
+	const clientSecret = "e2e-client-secret-4b3a"
+	serviceAccount := func(keep ...string) map[string]string {
+		m := without("JUMPCLOUD_API_KEY")
+		m["JUMPCLOUD_CLIENT_ID"], m["JUMPCLOUD_CLIENT_SECRET"], m["JUMPCLOUD_ORG_ID"] = "svc", clientSecret, "5f3e9d8c7b6a5f4e3d2c1b0a"
+		for i := 0; i+1 < len(keep); i += 2 {
+			m[keep[i]] = keep[i+1]
+		}
+		return m
+	}
 
 	tests := []struct {
 		name    string
@@ -87,6 +96,9 @@ func TestValidate(t *testing.T) {
 			vars: required, wantErr: []string{"sumologichttp", "invalid keys: log_fromat"},
 		},
 		{name: "no API key", vars: without("JUMPCLOUD_API_KEY"), wantErr: []string{"api_key: must be set"}},
+		{name: "a service account instead of the API key", vars: serviceAccount()},
+		{name: "a service account without org_id", vars: serviceAccount("JUMPCLOUD_ORG_ID", ""), wantErr: []string{"org_id: must be set with a service account"}},
+		{name: "an API key and a service account", vars: serviceAccount("JUMPCLOUD_API_KEY", apiKey), wantErr: []string{"not both"}},
 		{name: "no Sumo Logic URL", vars: without("SUMO_HTTP_SOURCE_URL"), wantErr: []string{"endpoint"}},
 		{name: "an unknown region", vars: with("JUMPCLOUD_REGION", "mars"), wantErr: []string{"region"}},
 		{
@@ -105,6 +117,7 @@ func TestValidate(t *testing.T) {
 			out, err := validate(t, bin, cfg, tt.vars, !tt.noGates)
 			require.NotContains(t, out, apiKey)
 			require.NotContains(t, out, sinkCode)
+			require.NotContains(t, out, clientSecret)
 			if tt.wantErr == nil {
 				require.NoError(t, err, out)
 				return

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -23,6 +25,13 @@ const (
 type Settings struct {
 	APIKey    *string `json:"api_key,omitempty"`
 	DIEnabled *bool   `json:"di_enabled,omitempty"`
+	// ClientID and ClientSecret replace the accepted service account (both are set together).
+	ClientID     *string `json:"client_id,omitempty"`
+	ClientSecret *string `json:"client_secret,omitempty"`
+	// TokenTTL is a Go duration ("2s") for the tokens issued from now on.
+	TokenTTL *string `json:"token_ttl,omitempty"`
+	// RevokeTokens true invalidates every issued token.
+	RevokeTokens *bool `json:"revoke_tokens,omitempty"`
 }
 
 // serveAdmin answers:
@@ -34,7 +43,7 @@ type Settings struct {
 //	POST   /_sim/faults   a Fault or an array of Faults, queued in order
 //	DELETE /_sim/faults   clear the queue
 //	GET    /_sim/faults   the queue
-//	POST   /_sim/settings Settings
+//	POST   /_sim/settings Settings (api key, DI enabled, service account, token TTL, revoke tokens)
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	route := r.Method + " " + r.URL.Path
 	switch route {
@@ -66,16 +75,45 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			writeMessage(w, http.StatusBadRequest, "settings: "+err.Error())
 			return
 		}
-		if st.APIKey != nil {
-			s.SetAPIKey(*st.APIKey)
-		}
-		if st.DIEnabled != nil {
-			s.SetDIEnabled(*st.DIEnabled)
+		if err := s.applySettings(st); err != nil {
+			writeMessage(w, http.StatusBadRequest, "settings: "+err.Error())
+			return
 		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		writeMessage(w, http.StatusNotFound, "no admin route "+route)
 	}
+}
+
+// applySettings applies the fields of st that are set; nothing when one is invalid.
+func (s *Server) applySettings(st Settings) error {
+	var ttl time.Duration
+	if st.TokenTTL != nil {
+		d, err := time.ParseDuration(*st.TokenTTL)
+		if err != nil {
+			return fmt.Errorf("token_ttl: %w", err)
+		}
+		ttl = d
+	}
+	if (st.ClientID == nil) != (st.ClientSecret == nil) {
+		return errors.New("client_id and client_secret are set together")
+	}
+	if st.APIKey != nil {
+		s.SetAPIKey(*st.APIKey)
+	}
+	if st.DIEnabled != nil {
+		s.SetDIEnabled(*st.DIEnabled)
+	}
+	if st.ClientID != nil {
+		s.SetServiceAccount(*st.ClientID, *st.ClientSecret)
+	}
+	if st.TokenTTL != nil {
+		s.SetTokenTTL(ttl)
+	}
+	if st.RevokeTokens != nil && *st.RevokeTokens {
+		s.RevokeTokens()
+	}
+	return nil
 }
 
 func decodeFaults(body io.Reader) ([]Fault, error) {

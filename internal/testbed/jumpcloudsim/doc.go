@@ -7,6 +7,11 @@
 //   - Authentication: `x-api-key` must match the configured key (401 otherwise); a configured
 //     non-admin key gets 403; "Directory Insights not enabled" gives 402; a configured org id and a
 //     different `x-org-id` header gives 400.
+//   - Service accounts: POST /oauth2/token (TokenPath) grants OAuth 2.0 client credentials (id and
+//     secret in HTTP Basic auth, grant_type=client_credentials, scope=api) with tokens of a
+//     configurable lifetime (Config.TokenTTL, so that renewal is testable); a wrong client gets
+//     401 {"error":"invalid_client"}. The API then accepts `Authorization: Bearer <token>` while
+//     the token is unexpired (401 otherwise, and after RevokeTokens) and requires `x-org-id`.
 //   - Body validation as documented: `service` (array of strings, `all` = every service, unknown
 //     values give 400 listing the supported ones), `start_time` (RFC3339, required, not in the
 //     future), `end_time` (optional, must be after `start_time`, else
@@ -47,5 +52,6 @@
 // Faults (status codes with or without Retry-After, latency, slow bodies, truncated or malformed
 // bodies, connection resets) are queued with InjectFault and consumed by the next API requests.
 // The same server also answers `/_sim/...` admin routes (no API key): GET /_sim/stats,
-// GET /_sim/events, POST and DELETE /_sim/faults, POST /_sim/settings.
+// GET /_sim/events, POST and DELETE /_sim/faults, POST /_sim/settings (API key, service account,
+// token lifetime, token revocation).
 package jumpcloudsim

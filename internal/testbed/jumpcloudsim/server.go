@@ -35,6 +35,15 @@ type Config struct {
 	APIKey string
 	// NonAdminKey, when set, is a valid key without permission to read events (403).
 	NonAdminKey string
+	// ClientID and ClientSecret are the service account the token endpoint (TokenPath)
+	// accepts; an empty ClientID accepts any non-empty id and secret. A request with
+	// `Authorization: Bearer <token>` needs a token issued there and not expired, and an
+	// x-org-id header (service accounts require it).
+	ClientID     string
+	ClientSecret string
+	// TokenTTL is the lifetime of issued tokens (DefaultTokenTTL when 0); expires_in is sent
+	// rounded up to whole seconds.
+	TokenTTL time.Duration
 	// OrgID is the organization of the events; when set, a request with an x-org-id header
 	// naming another organization gets 400. Empty: derived from Seed.
 	OrgID string
@@ -58,6 +67,7 @@ type Request struct {
 	Path        string    `json:"path"`
 	OrgIDs      []string  `json:"org_ids,omitempty"`
 	UserAgent   string    `json:"user_agent,omitempty"`
+	Auth        string    `json:"auth,omitempty"`  // "api_key" or "bearer"
 	Query       *Query    `json:"query,omitempty"` // nil unless the body was valid
 	Status      int       `json:"status"`          // 0 for a connection reset
 	ResultCount int       `json:"result_count"`
@@ -74,6 +84,9 @@ type Stats struct {
 	VisibleEvents int           `json:"visible_events"`
 	LastRequestAt time.Time     `json:"last_request_at,omitzero"`
 	DIEnabled     bool          `json:"di_enabled"`
+	// TokenRequests counts the requests to the token endpoint, TokensIssued its successes.
+	TokenRequests int64 `json:"token_requests"`
+	TokensIssued  int64 `json:"tokens_issued"`
 }
 
 // Server is the simulator, an http.Handler. All methods are safe for concurrent use.
@@ -97,6 +110,11 @@ type Server struct {
 	requests  int64
 	byStatus  map[int]int64
 	served    int64
+
+	clientID, clientSecret      string
+	tokenTTL                    time.Duration
+	tokens                      map[string]time.Time // issued token -> expiry
+	tokenRequests, tokensIssued int64
 }
 
 // New returns a simulator with no events.
@@ -120,6 +138,11 @@ func New(cfg Config) *Server {
 		apiKey:    cfg.APIKey,
 		diEnabled: true,
 		byStatus:  map[int]int64{},
+
+		clientID:     cfg.ClientID,
+		clientSecret: cfg.ClientSecret,
+		tokenTTL:     cfg.TokenTTL,
+		tokens:       map[string]time.Time{},
 	}
 }
 
@@ -144,6 +167,10 @@ func (s *Server) SetDIEnabled(on bool) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, adminPrefix) {
 		s.serveAdmin(w, r)
+		return
+	}
+	if r.URL.Path == TokenPath {
+		s.serveToken(w, r)
 		return
 	}
 	if r.URL.Path != EventsPath && r.URL.Path != CountPath {
@@ -228,19 +255,8 @@ func (w *recordingWriter) done() { w.once.Do(func() { w.record(0) }) }
 
 // serveAPI authenticates, validates and answers; it returns the status and the events sent.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rec *Request, bodyFault *Fault) (int, int) {
-	s.mu.Lock()
-	apiKey, diEnabled := s.apiKey, s.diEnabled
-	s.mu.Unlock()
-	key := r.Header.Get("x-api-key")
-	switch {
-	case key == "":
-		return writeMessage(w, http.StatusUnauthorized, "Unauthorized"), 0
-	case s.cfg.NonAdminKey != "" && key == s.cfg.NonAdminKey:
-		return writeMessage(w, http.StatusForbidden, "Forbidden: the API key lacks permission to read Directory Insights"), 0
-	case apiKey != "" && key != apiKey:
-		return writeMessage(w, http.StatusUnauthorized, "Unauthorized"), 0
-	case !diEnabled:
-		return writeMessage(w, http.StatusPaymentRequired, "Directory Insights is not enabled for this organization"), 0
+	if status, msg := s.authenticate(r, rec); status != 0 {
+		return writeMessage(w, status, msg), 0
 	}
 	for _, org := range rec.OrgIDs {
 		if org != s.world.org {
@@ -285,6 +301,38 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rec *Request, 
 	rec.ResultCount = len(ents)
 	writeBody(r.Context(), w, *buf, bodyFault)
 	return http.StatusOK, len(ents)
+}
+
+// authenticate checks the credentials (a bearer token, else x-api-key) and that Directory
+// Insights is enabled: 0, or the status and message of the refusal.
+func (s *Server) authenticate(r *http.Request, rec *Request) (int, string) {
+	s.mu.Lock()
+	apiKey, diEnabled := s.apiKey, s.diEnabled
+	s.mu.Unlock()
+	if authz := r.Header.Get("Authorization"); authz != "" {
+		rec.Auth = "bearer"
+		if status, msg := s.checkBearer(authz); status != 0 {
+			return status, msg
+		}
+		if len(rec.OrgIDs) == 0 {
+			return http.StatusBadRequest, "x-org-id header is required with a service account token"
+		}
+	} else {
+		rec.Auth = "api_key"
+		key := r.Header.Get("x-api-key")
+		switch {
+		case key == "":
+			return http.StatusUnauthorized, "Unauthorized"
+		case s.cfg.NonAdminKey != "" && key == s.cfg.NonAdminKey:
+			return http.StatusForbidden, "Forbidden: the API key lacks permission to read Directory Insights"
+		case apiKey != "" && key != apiKey:
+			return http.StatusUnauthorized, "Unauthorized"
+		}
+	}
+	if !diEnabled {
+		return http.StatusPaymentRequired, "Directory Insights is not enabled for this organization"
+	}
+	return 0, ""
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
@@ -381,6 +429,8 @@ func (s *Server) Stats() Stats {
 		PendingFaults: len(s.faults),
 		VisibleEvents: visible,
 		DIEnabled:     s.diEnabled,
+		TokenRequests: s.tokenRequests,
+		TokensIssued:  s.tokensIssued,
 	}
 	for k, v := range s.byStatus {
 		st.ByStatus[k] = v

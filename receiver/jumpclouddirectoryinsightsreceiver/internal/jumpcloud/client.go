@@ -29,6 +29,9 @@ type Settings struct {
 	BaseURL string
 	// APIKey is sent as x-api-key. It is never part of an error.
 	APIKey string
+	// ServiceAccount authenticates with OAuth 2.0 client credentials instead of APIKey (set
+	// exactly one); OrgIDs must then name the organization(s).
+	ServiceAccount *ServiceAccount
 	// OrgIDs are sent as x-org-id headers (none for a single-org key; several for MSP keys).
 	OrgIDs []string
 	// ProviderID, when set, is sent as x-provider-id: the multi-tenant portal's own events.
@@ -101,8 +104,8 @@ func NewClient(hc *http.Client, s Settings) (*Client, error) {
 	if s.BaseURL == "" {
 		return nil, errors.New("jumpcloud: empty base URL")
 	}
-	if s.APIKey == "" {
-		return nil, errors.New("jumpcloud: empty API key")
+	if (s.APIKey == "") == (s.ServiceAccount == nil) {
+		return nil, errors.New("jumpcloud: set exactly one of an API key and a service account")
 	}
 	s.BaseURL = strings.TrimRight(s.BaseURL, "/")
 	if s.MaxResponseBytes <= 0 {
@@ -110,6 +113,12 @@ func NewClient(hc *http.Client, s Settings) (*Client, error) {
 	}
 	if s.Now == nil {
 		s.Now = time.Now
+	}
+	if s.ServiceAccount != nil {
+		var err error
+		if hc, err = s.ServiceAccount.httpClient(hc, s); err != nil {
+			return nil, err
+		}
 	}
 	return &Client{http: hc, settings: s}, nil
 }
@@ -198,7 +207,9 @@ func (c *Client) post(ctx context.Context, path string, q Query) (*http.Response
 	if err != nil {
 		return nil, nil, &Error{Kind: KindConfig, Message: "cannot build request", Err: err}
 	}
-	req.Header.Set("x-api-key", c.settings.APIKey)
+	if c.settings.APIKey != "" {
+		req.Header.Set("x-api-key", c.settings.APIKey)
+	}
 	for _, org := range c.settings.OrgIDs {
 		req.Header.Add("x-org-id", org)
 	}
@@ -211,6 +222,10 @@ func (c *Client) post(ctx context.Context, path string, q Query) (*http.Response
 		req.Header.Set("User-Agent", c.settings.UserAgent)
 	}
 	resp, err := c.http.Do(req)
+	var authErr *Error
+	if errors.As(err, &authErr) { // the service account's token request failed
+		return nil, nil, authErr
+	}
 	if err != nil {
 		// The request URL carries no secret (the key travels in a header), so the transport
 		// error can be kept whole.

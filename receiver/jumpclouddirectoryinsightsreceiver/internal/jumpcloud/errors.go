@@ -16,8 +16,8 @@ const (
 	// KindTransient failures (429, 5xx, network errors, timeouts, truncated or malformed bodies)
 	// are retried with backoff, honouring RetryAfter when the server sent one.
 	KindTransient Kind = iota
-	// KindConfig failures (400, 401, 402, 403) need a configuration change: retrying the same
-	// request cannot succeed.
+	// KindConfig failures (400, 401, 402, 403, 404, 405, a rejected service account) need a
+	// configuration change: retrying the same request cannot succeed.
 	KindConfig
 )
 
@@ -80,11 +80,13 @@ func statusHint(code int) string {
 	case http.StatusBadRequest:
 		return "check org_id, service and the query window"
 	case http.StatusUnauthorized:
-		return "check api_key"
+		return "check api_key, or client_id and client_secret"
 	case http.StatusPaymentRequired:
 		return "Directory Insights is not enabled for the organization"
 	case http.StatusForbidden:
 		return "the API key lacks permission: an administrator's key is required"
+	case http.StatusNotFound, http.StatusMethodNotAllowed:
+		return "check endpoint: the API host such as https://api.jumpcloud.com, or a URL ending in " + APIBasePath
 	case http.StatusTooManyRequests:
 		return "rate limited"
 	}
@@ -94,7 +96,8 @@ func statusHint(code int) string {
 // classifyStatus maps an HTTP status of a non-2xx answer to a Kind.
 func classifyStatus(code int) Kind {
 	switch code {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusForbidden:
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusForbidden,
+		http.StatusNotFound, http.StatusMethodNotAllowed:
 		return KindConfig
 	}
 	return KindTransient

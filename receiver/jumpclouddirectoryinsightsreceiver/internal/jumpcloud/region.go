@@ -19,6 +19,13 @@ var regionBaseURLs = map[string]string{
 	"in": "https://api.in.jumpcloud.com/insights/directory/v1",
 }
 
+// regionTokenURLs maps a region name to the OAuth 2.0 token endpoint of its service accounts.
+var regionTokenURLs = map[string]string{
+	"us": "https://admin-oauth.id.jumpcloud.com/oauth2/token",
+	"eu": "https://admin-oauth.id.eu.jumpcloud.com/oauth2/token",
+	"in": "https://admin-oauth.id.in.jumpcloud.com/oauth2/token",
+}
+
 // Regions lists the region names that RegionBaseURL accepts, sorted.
 func Regions() []string {
 	out := make([]string, 0, len(regionBaseURLs))
@@ -36,6 +43,14 @@ func RegionBaseURL(region string) (string, error) {
 		return "", fmt.Errorf("unknown region %q: must be one of %s", region, strings.Join(Regions(), ", "))
 	}
 	return u, nil
+}
+
+// RegionTokenURL returns the service-account token endpoint of a region (us, eu, in).
+func RegionTokenURL(region string) (string, error) {
+	if _, err := RegionBaseURL(region); err != nil {
+		return "", err
+	}
+	return regionTokenURLs[strings.ToLower(strings.TrimSpace(region))], nil
 }
 
 // KnownServices are the service names the API documents. The list grows over time, so an
