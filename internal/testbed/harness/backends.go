@@ -28,6 +28,8 @@ type BackendsConfig struct {
 	ProviderID string
 	// PageLatency delays every /events answer of the simulator (see jumpcloudsim.Config).
 	PageLatency time.Duration
+	// SinkCountOnly makes the sink count messages without keeping them (benchmarks).
+	SinkCountOnly bool
 }
 
 // Backends are the JumpCloud simulator and the Sumo-style sink, each on its own loopback port.
@@ -69,7 +71,7 @@ func StartBackends(cfg BackendsConfig) (*Backends, error) {
 	if err != nil {
 		return nil, fmt.Errorf("harness: simulator listener: %w", err)
 	}
-	sink, err := sumosink.Start("127.0.0.1:0", sumosink.Config{Code: cfg.SinkCode})
+	sink, err := sumosink.Start("127.0.0.1:0", sumosink.Config{Code: cfg.SinkCode, CountOnly: cfg.SinkCountOnly})
 	if err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("harness: sink: %w", err)

@@ -1,0 +1,235 @@
+// Command benchdist measures the built distribution end to end: bin/otelcol-jumpcloud with the
+// shipped otelcol-config.yaml against the JumpCloud simulator and the Sumo-style sink on
+// loopback (internal/testbed). For each run it backfills N events and prints one row of a
+// table: wall time until the sink holds every event, events/s, the collector's CPU-seconds
+// (user + system, from /proc) per million events, its peak anonymous RSS (RssAnon, sampled
+// every 20 ms), and the API requests made. `make bench` runs it after the Go benchmarks.
+//
+//	go run ./cmd/benchdist -collector bin/otelcol-jumpcloud -config otelcol-config.yaml
+//	go run ./cmd/benchdist -runs 200k/0s/1,200k/0s/4 (events/page latency/max_concurrent_requests)
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/harness"
+)
+
+const (
+	benchAPIKey = "bench-api-key-5b6c7d"
+	// The events span 20 hours before now; the collector backfills 24 hours, one window.
+	eventSpan = 20 * time.Hour
+	lookback  = 24 * time.Hour
+)
+
+// defaultRuns is the matrix of the performance targets (README, Performance).
+const defaultRuns = "200k/0s/4,1m/0s/4,5m/0s/4,200k/0s/1,200k/1s/1,200k/1s/4,1m/1s/1,1m/1s/4"
+
+type run struct {
+	events  int
+	latency time.Duration
+	conc    int
+}
+
+type result struct {
+	run
+	wall     time.Duration
+	cpu      time.Duration
+	peakAnon int64 // bytes
+	requests int64
+	dups     int
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := mainErr(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "benchdist:", err)
+		os.Exit(1)
+	}
+}
+
+func mainErr(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("benchdist", flag.ContinueOnError)
+	collector := fs.String("collector", "bin/otelcol-jumpcloud", "the built distribution")
+	config := fs.String("config", "otelcol-config.yaml", "the configuration it runs")
+	runsFlag := fs.String("runs", defaultRuns, "comma-separated runs: events/page latency/max_concurrent_requests")
+	dir := fs.String("dir", filepath.Join(os.TempDir(), "otelcol-jumpcloud-bench"), "scratch directory (storage, logs)")
+	timeout := fs.Duration("timeout", 10*time.Minute, "longest run")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	runs, err := parseRuns(*runsFlag)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(*collector); err != nil {
+		return fmt.Errorf("%w (run `make build`)", err)
+	}
+	fmt.Fprintln(out, "| events | page latency | max_concurrent_requests | wall s | events/s | collector CPU-s | CPU-s per 1M events | peak anon RSS MiB | API requests | duplicates |")
+	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range runs {
+		res, err := measure(ctx, r, *collector, *config, *dir, *timeout)
+		if err != nil {
+			return fmt.Errorf("run %d events, latency %s, concurrency %d: %w", r.events, r.latency, r.conc, err)
+		}
+		fmt.Fprintf(out, "| %d | %s | %d | %.1f | %.0f | %.1f | %.1f | %.0f | %d | %d |\n",
+			res.events, res.latency, res.conc, res.wall.Seconds(), float64(res.events)/res.wall.Seconds(),
+			res.cpu.Seconds(), res.cpu.Seconds()*1e6/float64(res.events), float64(res.peakAnon)/(1<<20), res.requests, res.dups)
+	}
+	return nil
+}
+
+func parseRuns(s string) ([]run, error) {
+	var out []run
+	for _, f := range strings.Split(s, ",") {
+		parts := strings.Split(strings.TrimSpace(f), "/")
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("run %q: want events/latency/concurrency, e.g. 200k/1s/4", f)
+		}
+		n, err := parseCount(parts[0])
+		if err != nil {
+			return nil, err
+		}
+		lat, err := time.ParseDuration(parts[1])
+		if err != nil {
+			return nil, fmt.Errorf("run %q: %w", f, err)
+		}
+		c, err := strconv.Atoi(parts[2])
+		if err != nil || c < 1 {
+			return nil, fmt.Errorf("run %q: concurrency must be a positive integer", f)
+		}
+		out = append(out, run{events: n, latency: lat, conc: c})
+	}
+	return out, nil
+}
+
+func parseCount(s string) (int, error) {
+	mult := 1
+	switch {
+	case strings.HasSuffix(s, "k"):
+		mult, s = 1000, strings.TrimSuffix(s, "k")
+	case strings.HasSuffix(s, "m"):
+		mult, s = 1_000_000, strings.TrimSuffix(s, "m")
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("event count %q: want a positive number such as 200k or 1m", s)
+	}
+	return n * mult, nil
+}
+
+func measure(ctx context.Context, r run, bin, config, dir string, timeout time.Duration) (*result, error) {
+	b, err := harness.StartBackends(harness.BackendsConfig{APIKey: benchAPIKey, Seed: 42, PageLatency: r.latency, SinkCountOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	end := time.Now().Add(-5 * time.Minute)
+	if err := b.Sim.Generate(r.events, end.Add(-eventSpan), end); err != nil {
+		return nil, err
+	}
+	storage := filepath.Join(dir, "storage")
+	if err := os.RemoveAll(storage); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	col, err := harness.StartCollector(harness.CollectorConfig{
+		Binary:     bin,
+		ConfigPath: config,
+		StorageDir: storage,
+		LogPath:    filepath.Join(dir, "collector.log"),
+		Env: map[string]string{
+			"JUMPCLOUD_API_KEY":                 benchAPIKey,
+			"JUMPCLOUD_ENDPOINT":                b.APIBaseURL(),
+			"JUMPCLOUD_INITIAL_LOOKBACK":        lookback.String(),
+			"JUMPCLOUD_MAX_CONCURRENT_REQUESTS": strconv.Itoa(r.conc),
+			"SUMO_HTTP_SOURCE_URL":              b.Sink.URL(),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = col.Stop(20 * time.Second) }()
+
+	start := time.Now()
+	res := &result{run: r}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(timeout)
+	for b.Sink.Stats().Distinct < r.events {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-deadline:
+			return nil, fmt.Errorf("only %d of %d events after %s (log: %s)", b.Sink.Stats().Distinct, r.events, timeout, filepath.Join(dir, "collector.log"))
+		case <-col.Done():
+			return nil, fmt.Errorf("the collector exited: %v", col.ExitError())
+		case <-tick.C:
+			if rss, err := rssAnon(col.Pid()); err == nil {
+				res.peakAnon = max(res.peakAnon, rss)
+			}
+		}
+	}
+	res.wall = time.Since(start)
+	if res.cpu, err = cpuTime(col.Pid()); err != nil {
+		return nil, err
+	}
+	st := b.Sink.Stats()
+	res.requests, res.dups = b.Sim.Stats().Requests, st.Duplicates
+	return res, nil
+}
+
+// rssAnon reads RssAnon of /proc/pid/status, in bytes.
+func rssAnon(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "RssAnon:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no RssAnon in /proc status")
+}
+
+// cpuTime reads utime + stime of /proc/pid/stat (clock ticks of 10 ms on Linux).
+func cpuTime(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may contain spaces: fields are counted after its ')'.
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, errors.New("unreadable /proc stat")
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, errors.New("short /proc stat")
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
