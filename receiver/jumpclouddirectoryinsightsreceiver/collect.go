@@ -129,6 +129,7 @@ func (r *diReceiver) step(ctx context.Context) (caughtUp bool, err error) {
 		return false, ctx.Err() // shutting down: not a failure of the API
 	}
 	r.countRequest(ctx, err)
+	r.countRefused(ctx, err)
 	if err != nil {
 		return false, err
 	}
@@ -149,7 +150,7 @@ func (r *diReceiver) step(ctx context.Context) (caughtUp bool, err error) {
 		r.telemetry.JumpcloudEventsIncomplete.Add(ctx, int64(page.Incomplete))
 		if !r.warnedIncomplete {
 			r.warnedIncomplete = true
-			r.settings.Logger.Warn("Events without a string id or an RFC3339 timestamp: delivered as they are, not deduplicated (counted in otelcol_jumpcloud_events_incomplete)",
+			r.settings.Logger.Warn("Events without a string id or an RFC3339 timestamp: delivered as they are, deduplicated by a numeric id or a digest of their bytes (counted in otelcol_jumpcloud_events_incomplete)",
 				zap.Int("incomplete_events", page.Incomplete), zap.String("request_id", page.RequestID))
 		}
 	}
@@ -185,7 +186,7 @@ func (r *diReceiver) deliver(ctx context.Context, events []jumpcloud.Event) erro
 	if dups := countSeen(cp.Seen, events); dups > 0 {
 		fresh = make([]jumpcloud.Event, 0, len(events)-dups)
 		for i := range events {
-			if _, ok := cp.Seen[events[i].ID]; !ok || events[i].ID == "" {
+			if _, ok := cp.Seen[events[i].Key]; !ok || events[i].Key == "" {
 				fresh = append(fresh, events[i])
 			}
 		}
@@ -222,8 +223,8 @@ func (r *diReceiver) deliver(ctx context.Context, events []jumpcloud.Event) erro
 		if ts.IsZero() {
 			ts = cp.WindowEnd // no time: keep its id as long as this window's overlap lasts
 		}
-		if r.cfg.Overlap > 0 && fresh[i].ID != "" && !ts.Before(overlapFrom) {
-			evicted += cp.Seen.add(fresh[i].ID, ts, r.cfg.MaxSeenIDs)
+		if r.cfg.Overlap > 0 && fresh[i].Key != "" && !ts.Before(overlapFrom) {
+			evicted += cp.Seen.add(fresh[i].Key, ts, r.cfg.MaxSeenIDs)
 			r.seenDirty = true
 		}
 	}
@@ -243,7 +244,7 @@ func countSeen(seen seenSet, events []jumpcloud.Event) int {
 		return 0
 	}
 	for i := range events {
-		if _, ok := seen[events[i].ID]; ok && events[i].ID != "" {
+		if _, ok := seen[events[i].Key]; ok && events[i].Key != "" {
 			n++
 		}
 	}
