@@ -6,7 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
+	"io"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +28,10 @@ func parseCursor(raw []byte) (cursor, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var vals []any
-	if err := dec.Decode(&vals); err != nil || dec.More() || len(vals) < 2 {
+	if err := dec.Decode(&vals); err != nil || len(vals) < 2 {
+		return cursor{}, errCursorShape
+	}
+	if _, err := dec.Token(); err != io.EOF { // one value and nothing after it
 		return cursor{}, errCursorShape
 	}
 	var c cursor
@@ -58,16 +62,28 @@ func parseCursor(raw []byte) (cursor, error) {
 	return c, nil
 }
 
-// integerMillis reads a JSON number that must hold an integer (1.7e12 is accepted).
+// integerMillis reads a JSON number that must hold an integer exactly (1.793491202e12 is one).
 func integerMillis(s string) (int64, error) {
 	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return ms, nil
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<62 {
+	r, ok := exactNumber(s)
+	if !ok || !r.IsInt() || !r.Num().IsInt64() {
 		return 0, errCursorShape
 	}
-	return int64(f), nil
+	return r.Num().Int64(), nil
+}
+
+// exactNumber reads a JSON number without rounding. Exponents are bounded so that a hostile
+// "1e999999999" cannot make it allocate.
+func exactNumber(s string) (*big.Rat, bool) {
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		exp, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+		if err != nil || exp > 400 || exp < -400 {
+			return nil, false
+		}
+	}
+	return new(big.Rat).SetString(s)
 }
 
 // compareCursors orders two keys as the API does: by time, then by each tiebreaker (strings as
@@ -94,12 +110,12 @@ func compareCursors(a, b cursor) (c int, ok bool) {
 			if !isNum {
 				return 0, false
 			}
-			fx, errX := x.Float64()
-			fy, errY := y.Float64()
-			if errX != nil || errY != nil {
+			rx, okX := exactNumber(string(x))
+			ry, okY := exactNumber(string(y))
+			if !okX || !okY {
 				return 0, false
 			}
-			c = cmp.Compare(fx, fy)
+			c = rx.Cmp(ry)
 		}
 		if c != 0 {
 			return c, true

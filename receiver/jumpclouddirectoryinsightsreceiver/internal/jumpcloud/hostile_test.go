@@ -52,6 +52,9 @@ func TestCursorCheck(t *testing.T) {
 		{"millis not an integer", "", `[1793491202000.5,"c"]`, "ASC", RefusedCursorInvalid},
 		{"null tiebreaker", "", fmt.Sprintf(`[%d,null]`, last), "ASC", RefusedCursorInvalid},
 		{"two values", "", fmt.Sprintf(`[%d,"c"] [1,"d"]`, last), "ASC", RefusedCursorInvalid},
+		{"trailing bracket (found by FuzzCheckCursor)", "", fmt.Sprintf(`[%d,"c"]]`, last), "ASC", RefusedCursorInvalid},
+		{"millis beyond int64", "", `[10000000000000000000,"c"]`, "ASC", RefusedCursorInvalid},
+		{"huge exponent", "", `[1e999999999,"c"]`, "ASC", RefusedCursorInvalid},
 	}
 	var d Decoder
 	events, _, err := d.Decode([]byte(hostilePage))
