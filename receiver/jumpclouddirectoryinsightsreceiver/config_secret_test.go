@@ -1,10 +1,18 @@
 package jumpclouddirectoryinsightsreceiver
 
 import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
@@ -49,4 +57,22 @@ func TestMaxPageBytesDefault(t *testing.T) {
 	assert.Equal(t, int64(jumpcloud.MinMaxResponseBytes), cfg.maxPageBytes())
 	cfg.MaxPageBytes = 123456
 	assert.Equal(t, int64(123456), cfg.maxPageBytes())
+}
+
+// TLS verification stays on: a server with a certificate nobody signed gets no request through
+// and no event is delivered; the failure is reported (and retried: the certificate may be fixed).
+func TestTLSCertificatesAreVerified(t *testing.T) {
+	var served atomic.Bool
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		served.Store(true)
+		_, _ = io.WriteString(w, "[]")
+	}))
+	t.Cleanup(srv.Close)
+	cfg := testConfig(srv.URL)
+	sink := new(consumertest.LogsSink)
+	host := newStatusHost()
+	r := startReceiver(t, cfg, host, sink)
+	waitFor(t, 5*time.Second, func() bool { return strings.Contains(lastErrorText(host), "certificate") }, "no certificate error reported")
+	require.NoError(t, r.Shutdown(context.Background()))
+	assert.False(t, served.Load(), "no request reached the handler")
 }
