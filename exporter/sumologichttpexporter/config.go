@@ -14,6 +14,8 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/configsecret"
 )
 
 // LogFormat selects how one log record becomes one line of a request body.
@@ -58,6 +60,10 @@ type Config struct {
 
 	// Client is sent as the X-Sumo-Client header; empty sends no header.
 	Client string `mapstructure:"client"`
+
+	// InsecureAllowPlainHTTP permits an http:// endpoint on a host other than the loopback (the
+	// HTTP Source URL, a credential, would travel in clear text).
+	InsecureAllowPlainHTTP bool `mapstructure:"insecure_allow_plain_http"`
 }
 
 var (
@@ -74,6 +80,8 @@ func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
 		cfg.Endpoint = configopaque.String(cfg.ClientConfig.Endpoint)
 		cfg.ClientConfig.Endpoint = ""
 	}
+	// A URL read with ${file:...} usually ends with a newline.
+	configsecret.TrimAll(cfg)
 	return nil
 }
 
@@ -83,7 +91,10 @@ func (cfg *Config) Validate() error {
 	var errs []error
 	if err := validateEndpoint(string(cfg.Endpoint)); err != nil {
 		errs = append(errs, err)
+	} else if err := configsecret.CheckPlainHTTP("endpoint", string(cfg.Endpoint), "insecure_allow_plain_http", cfg.InsecureAllowPlainHTTP); err != nil {
+		errs = append(errs, err)
 	}
+	errs = append(errs, configsecret.ValidateAll(cfg)...)
 	if cfg.ClientConfig.Endpoint != "" {
 		errs = append(errs, errors.New("endpoint: set Config.Endpoint (opaque), not ClientConfig.Endpoint"))
 	}
@@ -131,7 +142,9 @@ func validateEndpoint(endpoint string) error {
 	if u.User != nil {
 		return errors.New("endpoint: the URL must not contain user information")
 	}
-	return nil
+	// A port out of range or a host net/http cannot dial would fail every request, retried for
+	// ever.
+	return configsecret.CheckBuildable("endpoint", endpoint)
 }
 
 // compression returns the effective Content-Encoding ("none" when the body is sent as is).

@@ -61,6 +61,20 @@ func TestLoadConfig(t *testing.T) {
 			c.Client = ""
 			return c
 		}},
+		{id: "newline_from_file", want: func() *Config {
+			c := createDefaultConfig().(*Config)
+			c.Endpoint = configopaque.String(sumoURL)
+			return c
+		}},
+		{id: "plain_http_allowed", want: func() *Config {
+			c := createDefaultConfig().(*Config)
+			c.Endpoint = "http://sumosink.internal:8080/receiver/v1/http/local"
+			c.InsecureAllowPlainHTTP = true
+			return c
+		}},
+		{id: "bad_port", wantErr: []string{"endpoint: the port is not between 1 and 65535"}},
+		{id: "plain_http", wantErr: []string{"endpoint: plain http:// to a host other than the loopback", "insecure_allow_plain_http: true"}},
+		{id: "control_character", wantErr: []string{"endpoint:"}},
 		{id: "missing_endpoint", wantErr: []string{"endpoint: the Sumo Logic HTTP Source URL is required"}},
 		{id: "bad_scheme", wantErr: []string{"endpoint: the URL scheme must be https"}},
 		{id: "bad_compression", wantErr: []string{`compression: "snappy" is not accepted`}},

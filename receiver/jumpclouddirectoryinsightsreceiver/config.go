@@ -12,7 +12,9 @@ import (
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/confmap"
 
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/configsecret"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
@@ -103,6 +105,12 @@ type Config struct {
 	// StorageID names the storage extension (file_storage) that keeps the checkpoint. Without
 	// one, a restart begins again with InitialLookback.
 	StorageID *component.ID `mapstructure:"storage"`
+	// MaxPageBytes bounds the body of one page; a larger body is refused as a transient error.
+	// 0 (the default) derives it from PageSize: 64 KiB per event, at least 4 MiB.
+	MaxPageBytes int64 `mapstructure:"max_page_bytes"`
+	// InsecureAllowPlainHTTP permits an http:// endpoint on a host other than the loopback (the
+	// API key would travel in clear text).
+	InsecureAllowPlainHTTP bool `mapstructure:"insecure_allow_plain_http"`
 	// BackOff paces retries after transient API errors and refused deliveries. Collection is
 	// retried indefinitely, as the hosted source does: `enabled: false` and a max_elapsed_time
 	// are rejected by Validate.
@@ -112,7 +120,20 @@ type Config struct {
 	_ struct{}
 }
 
-var _ component.Config = (*Config)(nil)
+var (
+	_ component.Config    = (*Config)(nil)
+	_ confmap.Unmarshaler = (*Config)(nil)
+)
+
+// Unmarshal decodes the configuration and trims the whitespace around its secrets (a value read
+// with ${file:...} usually ends with a newline).
+func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
+	if err := conf.Unmarshal(cfg); err != nil {
+		return err
+	}
+	configsecret.TrimAll(cfg)
+	return nil
+}
 
 func createDefaultConfig() component.Config {
 	client := confighttp.NewDefaultClientConfig()
@@ -143,9 +164,15 @@ func createDefaultConfig() component.Config {
 func (cfg *Config) Validate() error {
 	var errs []error
 	errs = append(errs, cfg.validateAuth()...)
+	errs = append(errs, configsecret.ValidateAll(cfg)...)
 	if cfg.Endpoint != "" {
 		if _, err := jumpcloud.BaseURLFromEndpoint(cfg.Endpoint); err != nil {
 			errs = append(errs, fmt.Errorf("endpoint: %w", err))
+		} else if err := configsecret.CheckBuildable("endpoint", cfg.Endpoint); err != nil {
+			errs = append(errs, err)
+		}
+		if err := configsecret.CheckPlainHTTP("endpoint", cfg.Endpoint, "insecure_allow_plain_http", cfg.InsecureAllowPlainHTTP); err != nil {
+			errs = append(errs, err)
 		}
 	} else if _, err := jumpcloud.RegionBaseURL(cfg.Region); err != nil {
 		errs = append(errs, fmt.Errorf("region: %w", err))
@@ -161,6 +188,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.PageSize < 1 || cfg.PageSize > jumpcloud.MaxLimit {
 		errs = append(errs, fmt.Errorf("page_size: %d is out of range: must be 1 to %d", cfg.PageSize, jumpcloud.MaxLimit))
+	}
+	if cfg.MaxPageBytes < 0 {
+		errs = append(errs, fmt.Errorf("max_page_bytes: %d must not be negative (0 derives it from page_size)", cfg.MaxPageBytes))
 	}
 	if cfg.PollInterval <= 0 {
 		errs = append(errs, fmt.Errorf("poll_interval: %s must be positive", cfg.PollInterval))
@@ -360,6 +390,14 @@ func (cfg *Config) serviceAccount() *jumpcloud.ServiceAccount {
 		ClientSecret: string(cfg.ClientSecret),
 		TokenURL:     tokenURL,
 	}
+}
+
+// maxPageBytes is MaxPageBytes, or the bound derived from PageSize when it is 0.
+func (cfg *Config) maxPageBytes() int64 {
+	if cfg.MaxPageBytes > 0 {
+		return cfg.MaxPageBytes
+	}
+	return jumpcloud.MaxResponseBytesFor(cfg.PageSize)
 }
 
 // fieldStrings renders Fields as strings ("true" for a boolean).

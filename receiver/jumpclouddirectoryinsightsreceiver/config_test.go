@@ -108,7 +108,7 @@ func TestConfigValidationErrors(t *testing.T) {
 		want []string
 	}{
 		{name: "missing_key", want: []string{"api_key: must be set", "or client_id and client_secret (a service account)"}},
-		{name: "blank_key", want: []string{"api_key: must be set (a JumpCloud administrator API key), not blank"}},
+		{name: "blank_key", want: []string{"api_key: must be set (a JumpCloud administrator API key)"}},
 		{name: "both_auth", want: []string{"api_key, client_id, client_secret: set either api_key", "not both"}},
 		{name: "service_account_incomplete", want: []string{
 			"client_secret: must be set with client_id", "org_id: must be set with a service account",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,12 +103,14 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 		}
 		client, err := jumpcloud.NewClient(hc, jumpcloud.Settings{
 			BaseURL:        r.cfg.baseURL(),
-			APIKey:         string(r.cfg.APIKey),
+			APIKey:         strings.TrimSpace(string(r.cfg.APIKey)),
 			ServiceAccount: r.cfg.serviceAccount(),
 			OrgIDs:         orgs,
 			ProviderID:     st.spec.providerID,
 			UserAgent:      userAgent(r.settings.BuildInfo),
 			Now:            r.now,
+
+			MaxResponseBytes: r.cfg.maxPageBytes(),
 		})
 		if err != nil {
 			return fail(err)

@@ -22,13 +22,15 @@ import (
 // A server that answers full pages with the same X-Search_after must not make the receiver
 // re-deliver the same events in a loop.
 func TestSearchAfterThatDoesNotAdvanceIsAnError(t *testing.T) {
-	ts := time.Now().Add(-10 * time.Minute).UTC().Format(time.RFC3339Nano)
+	t0 := time.Now().Add(-10 * time.Minute).UTC()
+	ts := t0.Format(time.RFC3339Nano)
+	cursor := fmt.Sprintf(`[%d,"b"]`, t0.UnixMilli()) // the key of the page's last event
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		requests.Add(1)
 		w.Header().Set("X-Limit", "2")
 		w.Header().Set("X-Result-Count", "2")
-		w.Header().Set("X-Search_after", `[1,"b"]`)
+		w.Header().Set("X-Search_after", cursor)
 		fmt.Fprintf(w, `[{"id":"a","timestamp":%q},{"id":"b","timestamp":%q}]`, ts, ts)
 	}))
 	defer srv.Close()

@@ -410,6 +410,7 @@ func (s *stream) collectPage(ctx, deliverCtx context.Context, i int) error {
 		return ctx.Err() // shutting down: not a failure of the API
 	}
 	s.countRequest(ctx, err)
+	s.countRefused(ctx, err)
 	if err != nil {
 		return err
 	}
@@ -422,14 +423,14 @@ func (s *stream) collectPage(ctx, deliverCtx context.Context, i int) error {
 	if page.Incomplete > 0 {
 		s.r.telemetry.JumpcloudEventsIncomplete.Add(ctx, int64(page.Incomplete), s.metricOpt())
 		if !s.warnedIncomplete.Swap(true) {
-			s.r.settings.Logger.Warn("Events without a string id or an RFC3339 timestamp: delivered as they are, not deduplicated (counted in otelcol_jumpcloud_events_incomplete)",
+			s.r.settings.Logger.Warn("Events without a string id or an RFC3339 timestamp: delivered as they are, deduplicated by a numeric id or a digest of their bytes (counted in otelcol_jumpcloud_events_incomplete)",
 				zap.String("organization", s.spec.name()), zap.Int("incomplete_events", page.Incomplete), zap.String("request_id", page.RequestID))
 		}
 	}
 
 	events, offset := page.Events, 0
 	if sl.Delivered > 0 {
-		if sl.Delivered <= len(events) && events[sl.Delivered-1].ID == sl.LastID {
+		if sl.Delivered <= len(events) && events[sl.Delivered-1].Key == sl.LastID {
 			events, offset = events[sl.Delivered:], sl.Delivered
 		} else {
 			s.r.settings.Logger.Warn("Page changed since it was partly delivered: delivering it again (duplicates possible, no gap)",
@@ -493,7 +494,7 @@ func (s *stream) commit(ctx context.Context, i int, page *jumpcloud.Page, offset
 		}
 		sl.Delivered, sl.LastID, sl.Done = 0, "", page.Last
 	} else {
-		sl.Delivered, sl.LastID = offset, page.Events[offset-1].ID
+		sl.Delivered, sl.LastID = offset, page.Events[offset-1].Key
 	}
 	s.dirty = true
 	if err := s.persistLocked(ctx); err != nil {
@@ -541,7 +542,8 @@ func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Eve
 	return nil
 }
 
-// dropSeen returns events without those already delivered (by id).
+// dropSeen returns events without those already delivered (by dedupe key: the id, a numeric id's
+// text, or a digest of an event without id).
 func (s *stream) dropSeen(ctx context.Context, events []jumpcloud.Event) []jumpcloud.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -552,7 +554,7 @@ func (s *stream) dropSeen(ctx context.Context, events []jumpcloud.Event) []jumpc
 	var fresh []jumpcloud.Event
 	dups := 0
 	for i := range events {
-		if _, ok := seen[events[i].ID]; ok && events[i].ID != "" {
+		if _, ok := seen[events[i].Key]; ok && events[i].Key != "" {
 			if fresh == nil {
 				fresh = append(make([]jumpcloud.Event, 0, len(events)), events[:i]...)
 			}
@@ -586,8 +588,8 @@ func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 		if ts.IsZero() {
 			ts = cp.WindowEnd // no time: keep its id as long as this window's overlap lasts
 		}
-		if s.r.cfg.Overlap > 0 && fresh[i].ID != "" && !ts.Before(overlapFrom) {
-			evicted += cp.Seen.add(fresh[i].ID, ts, s.r.cfg.MaxSeenIDs)
+		if s.r.cfg.Overlap > 0 && fresh[i].Key != "" && !ts.Before(overlapFrom) {
+			evicted += cp.Seen.add(fresh[i].Key, ts, s.r.cfg.MaxSeenIDs)
 			s.seenDirty = true
 		}
 	}

@@ -30,6 +30,10 @@ const (
 	FaultMalformed FaultKind = "malformed"
 	// FaultReset closes the TCP connection (RST) without answering.
 	FaultReset FaultKind = "reset"
+	// FaultCursorBack serves the page with an X-Search_after that moved backwards: the key of
+	// the page's first event instead of its last (of a single event: one second before it). A
+	// client that follows it reads the page again. A page without events is served unchanged.
+	FaultCursorBack FaultKind = "cursor_back"
 )
 
 // Fault is one injected failure, applied to the next Times API requests (1 when Times <= 0).
@@ -88,7 +92,7 @@ func (f Fault) validate() error {
 		if f.Delay < 0 {
 			return fmt.Errorf("fault delay %s is negative", f.Delay)
 		}
-	case FaultTruncate, FaultMalformed, FaultReset:
+	case FaultTruncate, FaultMalformed, FaultReset, FaultCursorBack:
 	default:
 		return fmt.Errorf("unknown fault kind %q", f.Kind)
 	}
@@ -206,4 +210,15 @@ func writeBody(ctx context.Context, w http.ResponseWriter, body []byte, f *Fault
 			}
 		}
 	}
+}
+
+// backwardsCursor is the X-Search_after of FaultCursorBack: the key of the first event, or one
+// second before the only event.
+func backwardsCursor(ents []entry, snap snapshot) Cursor {
+	first := &ents[0]
+	c := Cursor{Millis: millis(first.ts), ID: string(snap.ids[first.idOff : first.idOff+uint32(first.idLen)])}
+	if len(ents) == 1 {
+		c.Millis -= 1000
+	}
+	return c
 }

@@ -80,6 +80,15 @@ func TestFaults(t *testing.T) {
 				var syn *json.SyntaxError
 				assert.ErrorAs(t, json.Unmarshal(body, &v), &syn)
 			}, 200},
+		{"cursor moved backwards", Fault{Kind: FaultCursorBack},
+			func(t *testing.T, resp *http.Response, body []byte, doErr, readErr error) {
+				validPage(t, resp, body, doErr, readErr)
+				evs := decodeEvents(t, body)
+				var key []any
+				require.NoError(t, json.Unmarshal([]byte(resp.Header.Get("X-Search_after")), &key))
+				require.Len(t, key, 2)
+				assert.Equal(t, eventID(t, evs[0]), key[1], "the key of the first event, not the last")
+			}, 200},
 		{"connection reset", Fault{Kind: FaultReset},
 			func(t *testing.T, _ *http.Response, _ []byte, doErr, _ error) {
 				require.Error(t, doErr)
@@ -177,6 +186,7 @@ func TestFaultJSON(t *testing.T) {
 		{`{"kind":"slow_body","delay":"50ms","chunk_size":10}`, Fault{Kind: FaultSlowBody, Delay: 50 * time.Millisecond, ChunkSize: 10}, ""},
 		{`{"kind":"latency","delay":"soon"}`, Fault{}, "fault delay"},
 		{`{"kind":"reset"}`, Fault{Kind: FaultReset}, ""},
+		{`{"kind":"cursor_back","times":2}`, Fault{Kind: FaultCursorBack, Times: 2}, ""},
 		{`{"kind":"nope"}`, Fault{}, "unknown fault kind"},
 	}
 	for _, tt := range tests {

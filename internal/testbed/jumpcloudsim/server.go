@@ -293,7 +293,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rec *Request, 
 	switch {
 	case len(ents) > 0:
 		last := &ents[len(ents)-1]
-		c, _ := Cursor{Millis: millis(last.ts), ID: string(snap.ids[last.idOff : last.idOff+uint32(last.idLen)])}.MarshalJSON()
+		key := Cursor{Millis: millis(last.ts), ID: string(snap.ids[last.idOff : last.idOff+uint32(last.idLen)])}
+		if bodyFault != nil && bodyFault.Kind == FaultCursorBack {
+			key = backwardsCursor(ents, snap)
+		}
+		c, _ := key.MarshalJSON()
 		h["X-Search_after"] = []string{string(c)}
 	case q.SearchAfter != nil:
 		h["X-Search_after"] = []string{string(compactJSON(q.SearchAfter))}

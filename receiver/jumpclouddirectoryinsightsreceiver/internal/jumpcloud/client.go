@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,8 +18,9 @@ const (
 	DefaultLimit = 1000
 	// MaxLimit is the largest page size the API accepts.
 	MaxLimit = 10000
-	// DefaultMaxResponseBytes bounds one page's body: 10000 events of tens of KB fit.
-	DefaultMaxResponseBytes = 256 << 20
+	// DefaultMaxResponseBytes bounds one page's body when Settings leave it 0: DefaultLimit
+	// events of MaxEventBytes (see MaxResponseBytesFor).
+	DefaultMaxResponseBytes = DefaultLimit * MaxEventBytes
 )
 
 // Settings configure a Client.
@@ -38,7 +38,8 @@ type Settings struct {
 	ProviderID string
 	// UserAgent identifies the collector (name/version).
 	UserAgent string
-	// MaxResponseBytes bounds one response body; DefaultMaxResponseBytes when 0.
+	// MaxResponseBytes bounds one response body (the receiver's max_page_bytes);
+	// DefaultMaxResponseBytes when 0. A larger body is refused as a transient error.
 	MaxResponseBytes int64
 	// Now is the clock used for Retry-After dates; time.Now when nil.
 	Now func() time.Time
@@ -144,8 +145,7 @@ func (c *Client) Events(ctx context.Context, q Query) (*Page, error) {
 	page.Events, page.Incomplete, err = c.decoder.Decode(body)
 	c.mu.Unlock()
 	if err != nil {
-		return nil, &Error{Kind: KindTransient, StatusCode: resp.StatusCode, RequestID: page.RequestID,
-			Message: "unusable events page", Err: err}
+		return nil, unusablePage(err, body, resp.StatusCode, page.RequestID)
 	}
 	page.ResultCount = headerInt(resp.Header, "X-Result-Count", len(page.Events))
 	limitKnown := resp.Header.Get("X-Limit") != ""
@@ -153,7 +153,11 @@ func (c *Client) Events(ctx context.Context, q Query) (*Page, error) {
 	if page.Sort == "" {
 		page.Sort = strings.ToUpper(q.Sort)
 	}
-	if len(page.SearchAfter) > 0 && !json.Valid(page.SearchAfter) {
+	if len(page.SearchAfter) > 0 && len(page.Events) > 0 {
+		if reason, err := checkCursor(q.SearchAfter, page.SearchAfter, page.Events, page.Sort == "DESC"); err != nil {
+			return nil, refused(reason, "refusing the page: its cursor cannot be followed", err, resp.StatusCode, page.RequestID)
+		}
+	} else if len(page.SearchAfter) > 0 && !json.Valid(page.SearchAfter) {
 		return nil, &Error{Kind: KindTransient, StatusCode: resp.StatusCode, RequestID: page.RequestID,
 			Message: "X-Search_after header is not valid JSON"}
 	}
@@ -221,6 +225,9 @@ func (c *Client) post(ctx context.Context, path string, q Query) (*http.Response
 	if c.settings.UserAgent != "" {
 		req.Header.Set("User-Agent", c.settings.UserAgent)
 	}
+	if err := checkHeaders(req.Header); err != nil {
+		return nil, nil, err
+	}
 	resp, err := c.http.Do(req)
 	var authErr *Error
 	if errors.As(err, &authErr) { // the service account's token request failed
@@ -232,7 +239,7 @@ func (c *Client) post(ctx context.Context, path string, q Query) (*http.Response
 		return nil, nil, &Error{Kind: KindTransient, Err: err}
 	}
 	defer resp.Body.Close()
-	body, readErr := readBounded(resp.Body, c.settings.MaxResponseBytes)
+	body, readErr := readBody(resp, c.settings.MaxResponseBytes)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, nil, &Error{
 			Kind:       classifyStatus(resp.StatusCode),
@@ -243,25 +250,9 @@ func (c *Client) post(ctx context.Context, path string, q Query) (*http.Response
 		}
 	}
 	if readErr != nil {
-		return nil, nil, &Error{Kind: KindTransient, StatusCode: resp.StatusCode,
-			RequestID: resp.Header.Get("X-Request-Id"), Message: "reading response body", Err: readErr}
+		return nil, nil, unreadableBody(readErr, resp.StatusCode, resp.Header.Get("X-Request-Id"))
 	}
 	return resp, body, nil
-}
-
-// ErrResponseTooLarge is returned (wrapped) when a body exceeds Settings.MaxResponseBytes; a
-// smaller page size helps.
-var ErrResponseTooLarge = errors.New("response body exceeds the configured maximum size")
-
-func readBounded(r io.Reader, limit int64) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return body, err
-	}
-	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, limit)
-	}
-	return body, nil
 }
 
 // errorMessage extracts `message` from a JSON error body, or a short excerpt of any other body.

@@ -48,19 +48,19 @@ func TestEventsRequestAndPage(t *testing.T) {
 		w.Header().Set("X-Result-Count", "2")
 		w.Header().Set("X-Limit", "2")
 		w.Header().Set("X-Sort", "ASC")
-		w.Header().Set("X-Search_after", `[1761955200123,"5f0e0e0e0e0e0e0e0e0e0e02"]`)
+		w.Header().Set("X-Search_after", `[1793491200123,"5f0e0e0e0e0e0e0e0e0e0e02"]`)
 		w.Header().Set("X-Request-Id", "req-1")
 		_, _ = io.WriteString(w, ` [ {"id":"5f0e0e0e0e0e0e0e0e0e0e01","timestamp":"2026-11-01T00:00:00Z","service":"radius","event_type":"radius_auth_attempt","organization":"org1","nested":{"id":"x","timestamp":"bad"}},
 		{"event_type":"sso_auth","timestamp":"2026-11-01T00:00:00.123456789Z","id":"5f0e0e0e0e0e0e0e0e0e0e02","service":"sso","organization":"org2","msg":"a \"quoted\" ] } value"} ] `)
 	}, "org1", "org2")
 	page, err := c.Events(context.Background(), Query{
 		Service: []string{"all"}, StartTime: start, EndTime: end, Limit: 2, Sort: "ASC",
-		SearchAfter: json.RawMessage(`[1761955200000,"abc"]`),
+		SearchAfter: json.RawMessage(`[1793491200000,"abc"]`),
 	})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{
 		"service": []any{"all"}, "start_time": "2026-11-01T00:00:00Z", "end_time": "2026-11-01T01:00:00Z",
-		"limit": float64(2), "sort": "ASC", "search_after": []any{float64(1761955200000), "abc"},
+		"limit": float64(2), "sort": "ASC", "search_after": []any{float64(1793491200000), "abc"},
 	}, gotBody)
 	require.Len(t, page.Events, 2)
 	assert.Equal(t, "5f0e0e0e0e0e0e0e0e0e0e01", page.Events[0].ID)
@@ -71,7 +71,7 @@ func TestEventsRequestAndPage(t *testing.T) {
 	assert.Equal(t, start.Add(123456789), page.Events[1].Timestamp.UTC())
 	assert.True(t, strings.HasPrefix(string(page.Events[1].Raw), `{"event_type":"sso_auth"`))
 	assert.True(t, strings.HasSuffix(string(page.Events[1].Raw), `value"}`))
-	assert.JSONEq(t, `[1761955200123,"5f0e0e0e0e0e0e0e0e0e0e02"]`, string(page.SearchAfter))
+	assert.JSONEq(t, `[1793491200123,"5f0e0e0e0e0e0e0e0e0e0e02"]`, string(page.SearchAfter))
 	assert.Equal(t, 2, page.ResultCount)
 	assert.Equal(t, 2, page.Limit)
 	assert.Equal(t, "ASC", page.Sort)

@@ -2,6 +2,8 @@ package jumpcloud
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"time"
@@ -14,6 +16,9 @@ type Event struct {
 	Raw []byte
 	// ID is the event's `id` (24-hex for most services, an upper-case UUID for radius).
 	ID string
+	// Key identifies the event for deduplication, never empty: ID when set, else the JSON text of
+	// a numeric `id`, else a digest of Raw ("sha256:" and 32 hex digits).
+	Key string
 	// Timestamp is the parsed `timestamp` (RFC3339 with any fractional precision).
 	Timestamp time.Time
 	// Service, EventType and Organization are the `service`, `event_type` and `organization`
@@ -62,6 +67,11 @@ func parseEvents(body []byte, in *interner) ([]Event, int, error) {
 		if ev.ID == "" || ev.Timestamp.IsZero() {
 			incomplete++
 		}
+		if ev.ID != "" {
+			ev.Key = ev.ID
+		} else if ev.Key == "" {
+			ev.Key = digestKey(ev.Raw)
+		}
 		events = append(events, ev)
 		i = skipSpace(body, end)
 		if i < len(body) && body[i] == ',' {
@@ -95,6 +105,9 @@ func extractFields(obj []byte, ev *Event, in *interner) {
 		i = skipSpace(obj, i+1) // ':'
 		valEnd := skipValue(obj, i)
 		val := obj[i:valEnd]
+		if (val[0] == '-' || (val[0] >= '0' && val[0] <= '9')) && string(key) == "id" {
+			ev.Key = string(val) // a numeric id: deduplicated by its JSON text
+		}
 		if val[0] == '"' {
 			switch string(key) {
 			case "id":
@@ -225,4 +238,11 @@ func (in *interner) intern(lit []byte) string {
 		in.m[string(inner)] = s
 	}
 	return s
+}
+
+// digestKey is the deduplication key of an event without a usable id: the first 128 bits of the
+// SHA-256 of its bytes (the API sends the same bytes each time it returns the event).
+func digestKey(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(sum[:16])
 }

@@ -30,6 +30,7 @@ type TelemetryBuilder struct {
 	JumpcloudEventsDeduplicated     metric.Int64Counter
 	JumpcloudEventsIncomplete       metric.Int64Counter
 	JumpcloudEventsReceived         metric.Int64Counter
+	JumpcloudPagesRefused           metric.Int64Counter
 	JumpcloudSourceStateTransitions metric.Int64Counter
 	JumpcloudWindowLag              metric.Float64Gauge
 }
@@ -77,7 +78,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.JumpcloudEventsIncomplete, err = builder.meter.Int64Counter(
 		"otelcol_jumpcloud_events_incomplete",
-		metric.WithDescription("Events delivered without a string id or an RFC3339 timestamp (not deduplicated; record timestamp unset). [Alpha]"),
+		metric.WithDescription("Events delivered without a string id or an RFC3339 timestamp (deduplicated by a key derived from a numeric id or the event's bytes; record timestamp unset when the timestamp is missing). [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)
@@ -85,6 +86,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_jumpcloud_events_received",
 		metric.WithDescription("Directory Insights events accepted by the next consumer (duplicates from the overlap re-scan are not counted). [Alpha]"),
 		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.JumpcloudPagesRefused, err = builder.meter.Int64Counter(
+		"otelcol_jumpcloud_pages_refused",
+		metric.WithDescription("200 answers refused as pages and retried with backoff (a cursor that does not follow the page, a body too large, unreadable, not JSON or not an array), by reason. [Alpha]"),
+		metric.WithUnit("{page}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.JumpcloudSourceStateTransitions, err = builder.meter.Int64Counter(

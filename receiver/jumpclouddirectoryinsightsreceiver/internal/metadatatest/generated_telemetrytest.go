@@ -56,7 +56,7 @@ func AssertEqualJumpcloudEventsDeduplicated(t *testing.T, tt *componenttest.Tele
 func AssertEqualJumpcloudEventsIncomplete(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_jumpcloud_events_incomplete",
-		Description: "Events delivered without a string id or an RFC3339 timestamp (not deduplicated; record timestamp unset). [Alpha]",
+		Description: "Events delivered without a string id or an RFC3339 timestamp (deduplicated by a key derived from a numeric id or the event's bytes; record timestamp unset when the timestamp is missing). [Alpha]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -81,6 +81,22 @@ func AssertEqualJumpcloudEventsReceived(t *testing.T, tt *componenttest.Telemetr
 		},
 	}
 	got, err := tt.GetMetric("otelcol_jumpcloud_events_received")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualJumpcloudPagesRefused(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_jumpcloud_pages_refused",
+		Description: "200 answers refused as pages and retried with backoff (a cursor that does not follow the page, a body too large, unreadable, not JSON or not an array), by reason. [Alpha]",
+		Unit:        "{page}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_jumpcloud_pages_refused")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }

@@ -23,6 +23,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.JumpcloudEventsDeduplicated.Add(context.Background(), 1)
 	tb.JumpcloudEventsIncomplete.Add(context.Background(), 1)
 	tb.JumpcloudEventsReceived.Add(context.Background(), 1)
+	tb.JumpcloudPagesRefused.Add(context.Background(), 1)
 	tb.JumpcloudSourceStateTransitions.Add(context.Background(), 1)
 	tb.JumpcloudWindowLag.Record(context.Background(), 1)
 	AssertEqualJumpcloudAPIRequests(t, testTel,
@@ -35,6 +36,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualJumpcloudEventsReceived(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualJumpcloudPagesRefused(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualJumpcloudSourceStateTransitions(t, testTel,
