@@ -34,6 +34,21 @@ type ComponentHealth struct {
 // SourceState is the receiver's Sumo Logic source state (Authenticated, Collecting, Error...).
 func (c *ComponentHealth) SourceState() string { return c.attr("jumpcloud.source_state") }
 
+// Organizations maps each organization (stream) to its own state, e.g. "Collecting" or
+// "Error (ThirdPartyConfig)" (the receiver's jumpcloud.organizations attribute; nil for a
+// single-organization key without org_id).
+func (c *ComponentHealth) Organizations() map[string]string {
+	if c == nil {
+		return nil
+	}
+	m, _ := c.Attributes["jumpcloud.organizations"].(map[string]any)
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k], _ = v.(string)
+	}
+	return out
+}
+
 // ErrorType is the Sumo Logic error type of an Error state (ThirdPartyConfig, ...).
 func (c *ComponentHealth) ErrorType() string { return c.attr("jumpcloud.error_type") }
 
