@@ -66,6 +66,18 @@ type sliceProgress struct {
 	Delivered int    `json:"delivered,omitempty"`
 	LastID    string `json:"last_id,omitempty"`
 	Done      bool   `json:"done,omitempty"`
+	// StopAt, when set, splits the slice: its events from StopAt on belong to a slice of their
+	// own, so this one ends at the first of them (its query, and so its search_after, are
+	// unchanged).
+	StopAt time.Time `json:"stop_at,omitzero"`
+}
+
+// end is where the slice ends: StopAt after a split, else End.
+func (sl sliceProgress) end() time.Time {
+	if !sl.StopAt.IsZero() {
+		return sl.StopAt
+	}
+	return sl.End
 }
 
 // seenSet is a bounded set of delivered event ids with their times.

@@ -368,3 +368,48 @@ func TestComponentStatusFromStreams(t *testing.T) {
 		})
 	}
 }
+
+// A window whose events sit in a small part of its time is split while collected: idle workers
+// take over the second half of the busiest slice. Every event arrives once, across a restart.
+func TestSkewedWindowIsSplitWhileCollected(t *testing.T) {
+	sim, url := startSim(t, jumpcloudsim.Config{Seed: 13})
+	now := time.Now().UTC()
+	// All events in the last 10 minutes of a 2-hour backfill: one of the 4 time slices has them.
+	require.NoError(t, sim.Generate(8000, now.Add(-11*time.Minute), now.Add(-time.Minute)))
+	want, _ := expectedIDs(t, sim, now.Add(-3*time.Hour), now)
+
+	dir := t.TempDir()
+	cfg := testConfig(url)
+	cfg.InitialLookback = 2 * time.Hour
+	cfg.PageSize = 200
+	cfg.MaxConcurrentRequests = 4
+
+	host1 := newStatusHost()
+	cfg.StorageID = ptr(addFileStorage(t, host1, dir))
+	first := new(consumertest.LogsSink)
+	r1 := startReceiver(t, cfg, host1, first)
+	waitFor(t, 30*time.Second, func() bool { return first.LogRecordCount() >= 3000 }, "first run stalled")
+	require.NoError(t, r1.Shutdown(context.Background()))
+	n1 := first.LogRecordCount()
+
+	host2 := newStatusHost()
+	cfg2 := *cfg
+	cfg2.StorageID = ptr(addFileStorage(t, host2, dir))
+	second := new(consumertest.LogsSink)
+	startReceiver(t, &cfg2, host2, second)
+	waitFor(t, 30*time.Second, func() bool { return n1+second.LogRecordCount() >= len(want) }, "second run stalled")
+	assertSameSet(t, want, append(recordIDs(first.AllLogs()), recordIDs(second.AllLogs())...))
+
+	slices := map[[2]time.Time]bool{}
+	pages := 0
+	for _, rq := range sim.Requests() {
+		if rq.Path == jumpcloudsim.EventsPath && rq.Query != nil {
+			slices[[2]time.Time{rq.Query.StartTime, rq.Query.EndTime}] = true
+			pages++
+		}
+	}
+	assert.Greater(t, len(slices), 4, "the busy slice was split")
+	// Each slice costs at most one page more than its events need; each run re-reads the page
+	// it stopped in.
+	assert.LessOrEqual(t, pages, (len(want)+cfg.PageSize-1)/cfg.PageSize+len(slices)+2)
+}

@@ -54,6 +54,9 @@ type stream struct {
 	// its seen-id set is; adopted while it is the single-organization checkpoint not yet moved
 	// under this stream's key.
 	dirty, seenDirty, adopted bool
+	// live holds what the slices being collected have fetched, index-aligned with cp.Slices
+	// (not persisted): where a slice can be split.
+	live []sliceLive
 
 	// warnedIncomplete limits the warning about events without id or timestamp to one.
 	warnedIncomplete atomic.Bool
@@ -211,6 +214,7 @@ func (s *stream) planSlices(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.cp.Slices = splitWindow(start, end, n)
+	s.live = nil
 	s.dirty = true
 	s.mu.Unlock()
 	return s.persist(ctx)
@@ -298,13 +302,19 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 	return false, s.persist(deliverCtx)
 }
 
-// collectSlices runs every unfinished slice of the window concurrently. Each retries its own
-// transient failures; a configuration error stops them all and is returned.
+// collectSlices runs every unfinished slice of the window concurrently. A worker whose slice is
+// done takes over the second half of the slice with the most time left (splitSlice), so that a
+// window whose events are unevenly spread in time still keeps every request slot busy. Each
+// slice retries its own transient failures; a configuration error stops them all and is
+// returned.
 func (s *stream) collectSlices(ctx, deliverCtx context.Context) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.mu.Lock()
 	n := len(s.cp.Slices)
+	if len(s.live) != n {
+		s.live = make([]sliceLive, n)
+	}
 	s.mu.Unlock()
 	var (
 		wg       sync.WaitGroup
@@ -315,8 +325,13 @@ func (s *stream) collectSlices(ctx, deliverCtx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.collectSlice(sctx, deliverCtx, i); err != nil && sctx.Err() == nil {
-				once.Do(func() { firstErr = err; cancel() })
+			for next, ok := i, true; ok; next, ok = s.splitSlice(deliverCtx) {
+				if err := s.collectSlice(sctx, deliverCtx, next); err != nil {
+					if sctx.Err() == nil {
+						once.Do(func() { firstErr = err; cancel() })
+					}
+					return
+				}
 			}
 		}()
 	}
@@ -327,8 +342,69 @@ func (s *stream) collectSlices(ctx, deliverCtx context.Context) error {
 	return firstErr
 }
 
+// sliceLive is what a slice being collected has fetched so far.
+type sliceLive struct {
+	running bool
+	// fetchedTo is the time of the newest event fetched; pageSpan the time span of its last
+	// full page (0 until one was fetched).
+	fetchedTo time.Time
+	pageSpan  time.Duration
+}
+
+// maxSlicesPerWindow bounds the slices of one window (and the checkpoint's size).
+const maxSlicesPerWindow = 64
+
+// splitSlice hands the caller (a worker whose slice is done) the second half of the time still
+// ahead of the running slice that has the most of it, when that is more than two of its pages:
+// that slice now stops at the split point (StopAt: its query, and so its search_after, stay
+// the same), a new slice covers [split point, its end). It returns the new slice's index, or
+// false when there is nothing worth splitting.
+func (s *stream) splitSlice(ctx context.Context) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.cp.Slices) >= maxSlicesPerWindow {
+		return 0, false
+	}
+	best, bestLeft := -1, time.Duration(0)
+	for i := range s.cp.Slices {
+		sl, lv := &s.cp.Slices[i], &s.live[i]
+		if sl.Done || !lv.running || lv.pageSpan <= 0 {
+			continue
+		}
+		if left := sl.end().Sub(lv.fetchedTo); left > 2*lv.pageSpan && left > bestLeft {
+			best, bestLeft = i, left
+		}
+	}
+	if best < 0 {
+		return 0, false
+	}
+	victim := &s.cp.Slices[best]
+	// On a whole millisecond (the API's ordering precision), after everything the victim
+	// fetched: what it fetched or delivered stays its own.
+	at := s.live[best].fetchedTo.Add(bestLeft / 2).Truncate(time.Millisecond)
+	if !at.After(s.live[best].fetchedTo) {
+		return 0, false
+	}
+	end := victim.end()
+	victim.StopAt = at
+	s.cp.Slices = append(s.cp.Slices, sliceProgress{Start: at, End: end})
+	s.live = append(s.live, sliceLive{})
+	s.dirty = true
+	// A failed store is retried by the next commit; the split holds in memory meanwhile.
+	_ = s.persistLocked(ctx)
+	return len(s.cp.Slices) - 1, true
+}
+
 // collectSlice pages through slice i until its last page is delivered.
 func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
+	s.mu.Lock()
+	s.live[i].running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.live[i].running = false
+		s.mu.Unlock()
+	}()
 	bo := newBackOff(s.r.cfg.BackOff)
 	for {
 		s.mu.Lock()
@@ -428,7 +504,8 @@ func (s *stream) collectPage(ctx, deliverCtx context.Context, i int) error {
 		}
 	}
 
-	events, offset := page.Events, 0
+	events, stopped := s.fetched(i, page)
+	offset := 0
 	if sl.Delivered > 0 {
 		if sl.Delivered <= len(events) && events[sl.Delivered-1].Key == sl.LastID {
 			events, offset = events[sl.Delivered:], sl.Delivered
@@ -446,13 +523,44 @@ func (s *stream) collectPage(ctx, deliverCtx context.Context, i int) error {
 		}
 		offset += n
 		events = events[n:]
-		if err := s.commit(deliverCtx, i, page, offset, len(events) == 0); err != nil {
+		if err := s.commit(deliverCtx, i, page, offset, len(events) == 0, stopped); err != nil {
 			return err
 		}
 		if len(events) == 0 {
 			return nil
 		}
 	}
+}
+
+// fetched records what slice i fetched and returns the page's events that belong to the slice:
+// those before its StopAt when it was split (stopped: the slice ends with this page).
+func (s *stream) fetched(i int, page *jumpcloud.Page) (events []jumpcloud.Event, stopped bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	events = page.Events
+	if stop := s.cp.Slices[i].StopAt; !stop.IsZero() {
+		for k := range events {
+			if ts := events[k].Timestamp; !ts.IsZero() && !ts.Before(stop) {
+				events, stopped = events[:k], true
+				break
+			}
+		}
+	}
+	lv := &s.live[i]
+	for k := range events {
+		lv.fetchedTo = maxTime(lv.fetchedTo, events[k].Timestamp)
+	}
+	if !page.Last && !stopped && len(events) > 1 {
+		lv.pageSpan = events[len(events)-1].Timestamp.Sub(events[0].Timestamp)
+	}
+	return events, stopped
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // checkPage refuses a page that cannot be paged past safely.
@@ -482,9 +590,10 @@ func batchLen(events []jumpcloud.Event) int {
 	return len(events)
 }
 
-// commit records slice i's progress: offset events of page delivered (pageDone: all of them,
-// the slice moves past the page) and stores it.
-func (s *stream) commit(ctx context.Context, i int, page *jumpcloud.Page, offset int, pageDone bool) error {
+// commit records slice i's progress: offset events of page delivered (pageDone: all of them
+// that belong to the slice, which moves past the page, or ends when it was stopped by a split)
+// and stores it.
+func (s *stream) commit(ctx context.Context, i int, page *jumpcloud.Page, offset int, pageDone, stopped bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sl := &s.cp.Slices[i]
@@ -492,7 +601,7 @@ func (s *stream) commit(ctx context.Context, i int, page *jumpcloud.Page, offset
 		if len(page.SearchAfter) > 0 {
 			sl.SearchAfter = page.SearchAfter
 		}
-		sl.Delivered, sl.LastID, sl.Done = 0, "", page.Last
+		sl.Delivered, sl.LastID, sl.Done = 0, "", page.Last || stopped
 	} else {
 		sl.Delivered, sl.LastID = offset, page.Events[offset-1].Key
 	}
