@@ -67,6 +67,7 @@ func mainErr(ctx context.Context, args []string, out io.Writer) error {
 	runsFlag := fs.String("runs", defaultRuns, "comma-separated runs: events/page latency/max_concurrent_requests")
 	dir := fs.String("dir", filepath.Join(os.TempDir(), "otelcol-jumpcloud-bench"), "scratch directory (storage, logs)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "longest run")
+	timeline := fs.Bool("timeline", false, "print every API request of each run (time, query window, events)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func mainErr(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintln(out, "| events | page latency | max_concurrent_requests | wall s | events/s | collector CPU-s | CPU-s per 1M events | peak anon RSS MiB | API requests | duplicates |")
 	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range runs {
-		res, err := measure(ctx, r, *collector, *config, *dir, *timeout)
+		res, err := measure(ctx, r, *collector, *config, *dir, *timeout, *timeline, out)
 		if err != nil {
 			return fmt.Errorf("run %d events, latency %s, concurrency %d: %w", r.events, r.latency, r.conc, err)
 		}
@@ -130,7 +131,7 @@ func parseCount(s string) (int, error) {
 	return n * mult, nil
 }
 
-func measure(ctx context.Context, r run, bin, config, dir string, timeout time.Duration) (*result, error) {
+func measure(ctx context.Context, r run, bin, config, dir string, timeout time.Duration, timeline bool, out io.Writer) (*result, error) {
 	b, err := harness.StartBackends(harness.BackendsConfig{APIKey: benchAPIKey, Seed: 42, PageLatency: r.latency, SinkCountOnly: true})
 	if err != nil {
 		return nil, err
@@ -190,6 +191,15 @@ func measure(ctx context.Context, r run, bin, config, dir string, timeout time.D
 	}
 	st := b.Sink.Stats()
 	res.requests, res.dups = b.Sim.Stats().Requests, st.Duplicates
+	if timeline {
+		for _, rq := range b.Sim.Requests() {
+			window := ""
+			if rq.Query != nil {
+				window = rq.Query.StartTime.Format("15:04:05.000") + " .. " + rq.Query.EndTime.Format("15:04:05.000")
+			}
+			fmt.Fprintf(out, "  %6.2fs %-24s %s status=%d events=%d\n", rq.Time.Sub(start).Seconds(), rq.Path, window, rq.Status, rq.ResultCount)
+		}
+	}
 	return res, nil
 }
 
