@@ -3,7 +3,6 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +12,8 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configretry"
 
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpendpoint"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumoattr"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
@@ -30,11 +31,6 @@ const (
 	defaultPageSize        = jumpcloud.DefaultLimit
 	defaultTimeout         = time.Minute
 	defaultMaxSeenIDs      = 100000
-
-	// Resource attribute keys of the source metadata (the Sumo Logic exporter maps them to
-	// X-Sumo-Name and X-Sumo-Category).
-	attrSourceName     = "_sourceName"
-	attrSourceCategory = "_sourceCategory"
 )
 
 // Config is the configuration of the jumpclouddirectoryinsights receiver. The first block
@@ -122,8 +118,8 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, errors.New("api_key: must be set (a JumpCloud administrator API key)"))
 	}
 	if cfg.Endpoint != "" {
-		if err := validateEndpoint(cfg.Endpoint); err != nil {
-			errs = append(errs, err)
+		if err := httpendpoint.Validate(cfg.Endpoint); err != nil {
+			errs = append(errs, fmt.Errorf("endpoint: %w", err))
 		}
 	} else if _, err := jumpcloud.RegionBaseURL(cfg.Region); err != nil {
 		errs = append(errs, fmt.Errorf("region: %w", err))
@@ -173,20 +169,6 @@ func (cfg *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-func validateEndpoint(endpoint string) error {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return fmt.Errorf("endpoint: not a URL: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("endpoint: scheme %q must be http or https", u.Scheme)
-	}
-	if u.Host == "" {
-		return errors.New("endpoint: has no host")
-	}
-	return nil
-}
-
 func validateFields(fields map[string]any) []error {
 	var errs []error
 	keys := make([]string, 0, len(fields))
@@ -198,7 +180,7 @@ func validateFields(fields map[string]any) []error {
 		switch {
 		case strings.TrimSpace(k) == "":
 			errs = append(errs, errors.New("fields: a field name is empty"))
-		case k == attrSourceName || k == attrSourceCategory:
+		case k == sumoattr.SourceName || k == sumoattr.SourceCategory:
 			errs = append(errs, fmt.Errorf("fields: %q is reserved: set it with `name` or `category`", k))
 		}
 		switch fields[k].(type) {

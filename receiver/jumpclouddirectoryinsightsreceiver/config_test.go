@@ -79,7 +79,7 @@ func TestConfigValidationErrors(t *testing.T) {
 			"overlap: -1m0s must not be negative", "initial_lookback: -1h0m0s must be positive",
 		}},
 		{name: "lookback", want: []string{"initial_lookback: 2400h0m0s exceeds the 90-day retention"}},
-		{name: "endpoint", want: []string{`endpoint: scheme "ftp" must be http or https`}},
+		{name: "endpoint", want: []string{`endpoint: the URL scheme must be https (or http for a local server)`}},
 		{name: "empty_service", want: []string{"service: must name at least one service"}},
 		{name: "fields", want: []string{`fields: "_sourceCategory" is reserved`, `fields: "nested" must be a string, number or boolean`}},
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jsonenc"
 )
 
@@ -188,7 +189,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_ = resetConn(w)
 			return
 		case FaultLatency:
-			if !sleepCtx(r.Context(), f.Delay) {
+			if !httpretry.Sleep(r.Context(), f.Delay) {
 				return
 			}
 		default:
