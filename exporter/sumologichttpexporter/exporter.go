@@ -265,7 +265,7 @@ func (e *sumoExporter) deliver(ctx context.Context, meta *sourceMetadata, b *enc
 		}
 	}
 	e.telemetry.SumologichttpExporterRequests.Add(ctx, 1,
-		metric.WithAttributeSet(attribute.NewSet(attribute.Int("status_code", code))))
+		metric.WithAttributeSet(attribute.NewSet(attribute.Int(attrStatusCode, code))))
 	switch {
 	case err == nil:
 		res.sent += len(refs)

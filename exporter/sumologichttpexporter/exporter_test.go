@@ -196,7 +196,7 @@ func TestPartialFailureReturnsOnlyUnsentRecords(t *testing.T) {
 				require.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, host.Statuses())
 				reason, _ := host.Last().Attributes().Get("reason")
 				assert.Equal(t, reasonRejected, reason.Str())
-				code, _ := host.Last().Attributes().Get("status_code")
+				code, _ := host.Last().Attributes().Get("http.response.status_code")
 				assert.Equal(t, int64(tt.fault.Status), code.Int())
 				sink.InjectFaults(tt.fault)
 				require.Error(t, exp.pushLogs(context.Background(), makeLogs(resourceSpec{bodies: []string{"rejected again"}})))

@@ -46,7 +46,7 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, "security/jumpcloud", cfg.Category)
 		assert.Equal(t, map[string]string{"_siemForward": "true", "team": "secops"}, cfg.fieldStrings())
 		assert.Equal(t, "64949312aaaaaaaaaaaaaaaa", cfg.OrgID)
-		assert.Equal(t, []string{"directory", "sso"}, cfg.services(), "a string as in the seed is split")
+		assert.Equal(t, []string{"directory", "sso"}, cfg.services(), "a string as in the hosted source is split")
 		assert.Equal(t, "https://api.eu.jumpcloud.com/insights/directory/v1", cfg.baseURL())
 		assert.Equal(t, 5*time.Minute, cfg.PollInterval)
 		assert.Equal(t, 72*time.Hour, cfg.InitialLookback)

@@ -75,7 +75,7 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// statusHint names the configuration a status code points at (the seed's troubleshooting table).
+// statusHint names the configuration a status code points at (the troubleshooting table of the Sumo Logic hosted source).
 func statusHint(code int) string {
 	switch code {
 	case http.StatusBadRequest:

@@ -89,7 +89,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.JumpcloudSourceStateTransitions, err = builder.meter.Int64Counter(
 		"otelcol_jumpcloud_source_state_transitions",
-		metric.WithDescription("Transitions into each seed source state. [Alpha]"),
+		metric.WithDescription("Transitions into each state of the Sumo Logic hosted source (jumpcloud.source_state). [Alpha]"),
 		metric.WithUnit("{transition}"),
 	)
 	errs = errors.Join(errs, err)

@@ -88,7 +88,7 @@ func AssertEqualJumpcloudEventsReceived(t *testing.T, tt *componenttest.Telemetr
 func AssertEqualJumpcloudSourceStateTransitions(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_jumpcloud_source_state_transitions",
-		Description: "Transitions into each seed source state. [Alpha]",
+		Description: "Transitions into each state of the Sumo Logic hosted source (jumpcloud.source_state). [Alpha]",
 		Unit:        "{transition}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
