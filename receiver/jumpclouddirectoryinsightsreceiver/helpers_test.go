@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -107,6 +108,24 @@ func recordIDs(all []plog.Logs) []string {
 func waitFor(t *testing.T, d time.Duration, cond func() bool, msg string, args ...any) {
 	t.Helper()
 	require.Eventuallyf(t, cond, d, 10*time.Millisecond, msg, args...)
+}
+
+// waitForMorePolls waits until the simulator has received n more requests than now. The
+// receiver polls one request at a time, so by then every request before the last one has been
+// handled completely: what they were going to deliver has been delivered.
+func waitForMorePolls(t *testing.T, sim *jumpcloudsim.Server, n int64) {
+	t.Helper()
+	target := sim.Stats().Requests + n
+	waitFor(t, 10*time.Second, func() bool { return sim.Stats().Requests >= target }, "the receiver stopped polling")
+}
+
+// assertNoMoreRequests checks that the simulator receives no request beyond want for a few
+// poll intervals (after a configuration error the receiver must not poll again).
+func assertNoMoreRequests(t *testing.T, sim *jumpcloudsim.Server, want int64, pollInterval time.Duration) {
+	t.Helper()
+	require.Never(t, func() bool { return sim.Stats().Requests > want }, 15*pollInterval, pollInterval/4,
+		"a configuration error stops all requests")
+	assert.Equal(t, want, sim.Stats().Requests)
 }
 
 // assertSameSequence checks that got is exactly want (every id once, same order) and reports
