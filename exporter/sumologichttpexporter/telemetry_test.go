@@ -33,7 +33,9 @@ func TestSelfMetrics(t *testing.T) {
 	// One record too large for the limit.
 	require.Error(t, exp.pushLogs(context.Background(), makeLogs(resourceSpec{bodies: []string{strings.Repeat("b", 40)}})))
 
-	status := func(code int) attribute.Set { return attribute.NewSet(attribute.Int("http.response.status_code", code)) }
+	status := func(code int) attribute.Set {
+		return attribute.NewSet(attribute.Int("http.response.status_code", code))
+	}
 	gzipAttr := attribute.NewSet(attribute.String("compression", "gzip"))
 	opts := []metricdatatest.Option{metricdatatest.IgnoreTimestamp()}
 	metadatatest.AssertEqualSumologichttpExporterRequests(t, tel, []metricdata.DataPoint[int64]{
