@@ -154,17 +154,8 @@ func TestLateEventsInsideTheOverlapAreDeliveredOnce(t *testing.T) {
 // Events without an id or a parseable timestamp are delivered, not a reason to stall.
 func TestIncompleteEventsAreDelivered(t *testing.T) {
 	ts := time.Now().Add(-10 * time.Minute).UTC().Format(time.RFC3339Nano)
-	var served atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("X-Limit", "1000")
-		if served.Swap(true) {
-			_, _ = w.Write([]byte("[]"))
-			return
-		}
-		fmt.Fprintf(w, `[{"id":"good","timestamp":%q},{"timestamp":%q,"event_type":"new_thing"},{"id":"no-time","timestamp":"soon"}]`, ts, ts)
-	}))
-	defer srv.Close()
-	cfg := testConfig(srv.URL)
+	page := fmt.Sprintf(`[{"id":"good","timestamp":%q},{"timestamp":%q,"event_type":"new_thing"},{"id":"no-time","timestamp":"soon"}]`, ts, ts)
+	cfg := testConfig(onePageServer(t, []byte(page)))
 	cfg.Overlap = time.Minute
 	sink := new(consumertest.LogsSink)
 	startReceiver(t, cfg, newStatusHost(), sink)

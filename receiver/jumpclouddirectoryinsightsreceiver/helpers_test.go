@@ -2,9 +2,11 @@ package jumpclouddirectoryinsightsreceiver
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -203,3 +205,20 @@ func (s *memStorage) Batch(ctx context.Context, ops ...*storage.Operation) error
 }
 
 func (s *memStorage) Close(context.Context) error { return nil }
+
+// onePageServer serves page as the answer to the first request and an empty page afterwards,
+// on loopback for the duration of the test; it returns the server's URL.
+func onePageServer(t *testing.T, page []byte) string {
+	t.Helper()
+	var served atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Limit", "1000")
+		if served.Swap(true) {
+			_, _ = w.Write([]byte("[]"))
+			return
+		}
+		_, _ = w.Write(page)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
