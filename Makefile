@@ -11,8 +11,9 @@ MDATAGEN    := $(TOOLS_DIR)/mdatagen
 DIST        := $(BIN_DIR)/otelcol-jumpcloud
 METADATA    := $(shell find receiver exporter -name metadata.yaml 2>/dev/null)
 TEST_TIMEOUT ?= 9m
+FUZZTIME    ?= 10s
 
-.PHONY: all test vet unit e2e-test generate tools bench build run clean e2e
+.PHONY: all test vet unit fuzz-short e2e-test generate tools bench build run clean e2e
 
 all: build
 
@@ -43,9 +44,20 @@ unit: build
 e2e-test: build
 	$(GO) test -race -count=1 -p 1 -timeout $(TEST_TIMEOUT) ./test/e2e/...
 
-## test: what CI runs: vet, the distribution binary, the race tests of every package, then the
-## end-to-end tests of bin/otelcol-jumpcloud (test/e2e fails when the binary is missing).
-test: vet unit e2e-test
+## fuzz-short: a short run (FUZZTIME each, default 10s) of every fuzz target of the repository,
+## found by name (func FuzzXxx in a _test.go file); their seeds are in the packages' testdata/fuzz.
+fuzz-short:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' receiver exporter internal cmd); do \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "fuzz ./$$(dirname $$f) $$t for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+		done; \
+	done
+
+## test: what CI runs: vet, the distribution binary, the race tests of every package, a short
+## run of every fuzz target, then the end-to-end tests of bin/otelcol-jumpcloud (test/e2e fails
+## when the binary is missing).
+test: vet unit fuzz-short e2e-test
 
 ## bench: speed and memory figures of the hot paths.
 bench:

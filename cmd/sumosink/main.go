@@ -42,23 +42,25 @@ func run(args []string, out io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, *listen, sumosink.Config{Code: *code, MaxBodySize: *maxBody}, *interval, out)
+	var ticks <-chan time.Time
+	if *interval > 0 {
+		t := time.NewTicker(*interval)
+		defer t.Stop()
+		ticks = t.C
+	}
+	return serve(ctx, *listen, sumosink.Config{Code: *code, MaxBodySize: *maxBody}, ticks, out)
 }
 
 // serve runs the sink until ctx is done, printing summaries to out.
-func serve(ctx context.Context, listen string, cfg sumosink.Config, interval time.Duration, out io.Writer) error {
+// serve runs the sink until ctx is done, checking for new messages at each tick (none when ticks
+// is nil).
+func serve(ctx context.Context, listen string, cfg sumosink.Config, ticks <-chan time.Time, out io.Writer) error {
 	sink, err := sumosink.Start(listen, cfg)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "sumosink listening on %s\n", sink.URL())
 
-	var ticks <-chan time.Time
-	if interval > 0 {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		ticks = t.C
-	}
 	last := -1
 	for {
 		select {

@@ -44,8 +44,18 @@ func TestServePrintsURLAndSummaries(t *testing.T) {
 	out := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	// The test drives the summary clock: a tick sent on the unbuffered channel is received only
+	// once the previous one has been handled.
+	ticks := make(chan time.Time)
+	tick := func() {
+		select {
+		case ticks <- time.Now():
+		case <-time.After(5 * time.Second):
+			t.Fatal("serve stopped taking ticks")
+		}
+	}
 	go func() {
-		done <- serve(ctx, "127.0.0.1:0", sumosink.Config{Code: "demo-code"}, 10*time.Millisecond, out)
+		done <- serve(ctx, "127.0.0.1:0", sumosink.Config{Code: "demo-code"}, ticks, out)
 	}()
 
 	listening := regexp.MustCompile(`^sumosink listening on (http://127\.0\.0\.1:\d+/receiver/v1/http/demo-code)\n`)
@@ -69,12 +79,12 @@ func TestServePrintsURLAndSummaries(t *testing.T) {
 	require.NoError(t, resp.Body.Close())
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
-	require.Eventually(t, func() bool {
-		return strings.Contains(out.String(), "sumosink: 2 messages (2 distinct, 0 duplicates, 0 dropped) by category: security/jumpcloud=2; requests: 200=1")
-	}, 5*time.Second, 5*time.Millisecond)
-	summaries := strings.Count(out.String(), "sumosink: 2 messages")
-	time.Sleep(50 * time.Millisecond)
-	assert.Equal(t, summaries, strings.Count(out.String(), "sumosink: 2 messages"), "no new line without new messages")
+	tick()
+	tick() // the first tick has been handled: its summary is out
+	require.Contains(t, out.String(), "sumosink: 2 messages (2 distinct, 0 duplicates, 0 dropped) by category: security/jumpcloud=2; requests: 200=1")
+	tick()
+	tick() // two more ticks handled
+	assert.Equal(t, 1, strings.Count(out.String(), "sumosink: 2 messages"), "no new line without new messages")
 
 	cancel()
 	require.NoError(t, <-done)

@@ -3,7 +3,6 @@ package sumologichttpexporter // import "github.com/otelcol-jumpcloud/otelcol-ju
 import (
 	"errors"
 	"fmt"
-	"net/url"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configcompression"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/configsecret"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpendpoint"
 )
 
 // LogFormat selects how one log record becomes one line of a request body.
@@ -129,18 +129,8 @@ func validateEndpoint(endpoint string) error {
 	if endpoint == "" {
 		return errors.New("endpoint: the Sumo Logic HTTP Source URL is required")
 	}
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return errors.New("endpoint: not a valid URL (value redacted)")
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return errors.New("endpoint: the URL scheme must be https (or http for a local sink)")
-	}
-	if u.Host == "" {
-		return errors.New("endpoint: the URL has no host")
-	}
-	if u.User != nil {
-		return errors.New("endpoint: the URL must not contain user information")
+	if err := httpendpoint.Validate(endpoint); err != nil {
+		return fmt.Errorf("endpoint: %w", err)
 	}
 	// A port out of range or a host net/http cannot dial would fail every request, retried for
 	// ever.

@@ -79,6 +79,7 @@ func TestLoadConfig(t *testing.T) {
 		{id: "bad_scheme", wantErr: []string{"endpoint: the URL scheme must be https"}},
 		{id: "bad_compression", wantErr: []string{`compression: "snappy" is not accepted`}},
 		{id: "unknown_compression", wantErr: []string{"compression", `unsupported compression type "brotli"`}},
+		{id: "bad_compression_level", wantErr: []string{`unsupported parameters {Level:42} for compression type "gzip"`}},
 		{id: "zero_body_size", wantErr: []string{"max_request_body_size: must be between 1 and 1048576", "got 0"}},
 		{id: "negative_body_size", wantErr: []string{"max_request_body_size", "got -1"}},
 		{id: "body_size_over_sumo_limit", wantErr: []string{"max_request_body_size", "got 2097152"}},
@@ -139,4 +140,11 @@ func TestValidateRejectsPlainClientEndpoint(t *testing.T) {
 	cfg := testConfig("https://example.com/receiver/v1/http/x")
 	cfg.ClientConfig.Endpoint = "https://example.com/receiver/v1/http/x"
 	require.ErrorContains(t, cfg.Validate(), "not ClientConfig.Endpoint")
+}
+
+func TestNewExporterRejectsBadCompressionLevel(t *testing.T) {
+	cfg := withCompression(testConfig("https://h.invalid/receiver/v1/http/code"), "deflate")
+	cfg.CompressionParams.Level = 42
+	_, err := newSumoExporter(cfg, nopSettings())
+	require.ErrorContains(t, err, "compression_params:")
 }

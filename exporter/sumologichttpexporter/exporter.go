@@ -36,8 +36,6 @@ type sumoExporter struct {
 	buffers    sync.Pool // *encodeBuffers
 
 	client *http.Client // set in start
-	// send posts one payload; it is e.post, replaced only by benchmarks of the encode path.
-	send func(ctx context.Context, meta *sourceMetadata, payload []byte) (code int, warning string, reusable bool, err error)
 }
 
 func newSumoExporter(cfg *Config, set exporter.Settings) (*sumoExporter, error) {
@@ -69,12 +67,13 @@ func newSumoExporter(cfg *Config, set exporter.Settings) (*sumoExporter, error) 
 		warned:    newOnceSet(1024),
 	}
 	e.buffers.New = func() any { return &encodeBuffers{} }
-	e.send = e.post
 	return e, nil
 }
 
 // start builds the HTTP client; it is deferred to here because auth and middleware extensions
-// are only known now. The client does not compress: the exporter does, with pooled encoders.
+// are only known now. The client does not compress: the exporter does, with pooled encoders
+// (confighttp's compression is several times slower for gzip and deflate: see the Benchmark
+// section of the README).
 func (e *sumoExporter) start(ctx context.Context, host component.Host) error {
 	e.status.setHost(host)
 	cc := e.cfg.ClientConfig
@@ -257,7 +256,7 @@ func (e *sumoExporter) deliver(ctx context.Context, meta *sourceMetadata, b *enc
 	e.telemetry.SumologichttpExporterUncompressedBytes.Add(ctx, int64(len(b.body)), e.compAttr)
 	e.telemetry.SumologichttpExporterCompressedBytes.Add(ctx, int64(len(payload)), e.compAttr)
 
-	code, warning, reusable, err := e.send(ctx, meta, payload)
+	code, warning, reusable, err := e.post(ctx, meta, payload)
 	if !reusable {
 		// The transport may still read the payload: leave its buffer to the garbage collector.
 		b.compressed = nil
@@ -266,7 +265,7 @@ func (e *sumoExporter) deliver(ctx context.Context, meta *sourceMetadata, b *enc
 		}
 	}
 	e.telemetry.SumologichttpExporterRequests.Add(ctx, 1,
-		metric.WithAttributeSet(attribute.NewSet(attribute.Int("status_code", code))))
+		metric.WithAttributeSet(attribute.NewSet(attribute.Int(attrStatusCode, code))))
 	switch {
 	case err == nil:
 		res.sent += len(refs)

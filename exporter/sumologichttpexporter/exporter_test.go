@@ -2,7 +2,6 @@ package sumologichttpexporter
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,12 +14,9 @@ import (
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
-
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jsonenc"
 )
 
 // threeSources are records of three resources: two share their metadata set (and must be
@@ -196,7 +192,7 @@ func TestPartialFailureReturnsOnlyUnsentRecords(t *testing.T) {
 				require.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError}, host.Statuses())
 				reason, _ := host.Last().Attributes().Get("reason")
 				assert.Equal(t, reasonRejected, reason.Str())
-				code, _ := host.Last().Attributes().Get("status_code")
+				code, _ := host.Last().Attributes().Get("http.response.status_code")
 				assert.Equal(t, int64(tt.fault.Status), code.Int())
 				sink.InjectFaults(tt.fault)
 				require.Error(t, exp.pushLogs(context.Background(), makeLogs(resourceSpec{bodies: []string{"rejected again"}})))
@@ -244,73 +240,6 @@ func TestWarningAnswerIsAccepted(t *testing.T) {
 	msgs := sink.Messages()
 	require.Len(t, msgs, 1)
 	assert.Len(t, msgs[0].Fields, maxFields)
-}
-
-func TestJSONLogFormat(t *testing.T) {
-	sink := startSink(t, sumosink.Config{})
-	cfg := testConfig(sink.URL())
-	cfg.LogFormat = LogFormatJSON
-	exp := newTestExporter(t, cfg, nopSettings(), nil)
-	ld := plog.NewLogs()
-	rl := ld.ResourceLogs().AppendEmpty()
-	rl.Resource().Attributes().PutStr("_sourceCategory", "c")
-	lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
-	lr.Body().SetStr(`{"id":"e1","msg":"line1\nline2"}`)
-	lr.Attributes().PutStr("jumpcloud.event.id", "e1")
-	lr.Attributes().PutStr("jumpcloud.service", "directory")
-	lr.Attributes().PutStr("jumpcloud.event_type", "user_login_attempt")
-	lr.Attributes().PutStr("jumpcloud.organization", "org-1")
-	lr.Attributes().PutInt("n", 3)
-	lr.Attributes().PutStr("log", "shadowed by the body")
-	m := lr.Attributes().PutEmptyMap("m")
-	m.PutBool("b", true)
-	m.PutDouble("d", 1.5)
-	m.PutEmptySlice("s").AppendEmpty().SetStr("q\"\t\u0001")
-	lr.Attributes().PutEmptyBytes("raw").FromRaw([]byte{0, 1, 2})
-	require.NoError(t, exp.pushLogs(context.Background(), ld))
-	msgs := sink.Messages()
-	require.Len(t, msgs, 1)
-	var got map[string]any
-	require.NoError(t, json.Unmarshal([]byte(msgs[0].Body), &got))
-	assert.Equal(t, map[string]any{
-		"log":                    `{"id":"e1","msg":"line1\nline2"}`,
-		"jumpcloud.event.id":     "e1",
-		"jumpcloud.service":      "directory",
-		"jumpcloud.event_type":   "user_login_attempt",
-		"jumpcloud.organization": "org-1",
-		"n":                      float64(3),
-		"m":                      map[string]any{"b": true, "d": 1.5, "s": []any{"q\"\t\u0001"}},
-		"raw":                    "AAEC",
-	}, got)
-}
-
-func TestRawLineEncoding(t *testing.T) {
-	tests := []struct {
-		name string
-		set  func(v pcommon.Value)
-		want string
-	}{
-		{name: "string copied as is", set: func(v pcommon.Value) { v.SetStr(`{"a":"é\"x"}`) }, want: `{"a":"é\"x"}`},
-		{name: "newlines escaped", set: func(v pcommon.Value) { v.SetStr("a\nb\r\nc") }, want: `a\nb\r\nc`},
-		{name: "int", set: func(v pcommon.Value) { v.SetInt(42) }, want: "42"},
-		{name: "map as JSON", set: func(v pcommon.Value) { v.SetEmptyMap().PutStr("k", "v") }, want: `{"k":"v"}`},
-		{name: "empty", set: func(pcommon.Value) {}, want: ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			lr := plog.NewLogRecord()
-			tt.set(lr.Body())
-			assert.Equal(t, tt.want, string(appendRawLine(nil, lr)))
-		})
-	}
-}
-
-func TestJSONStringEscaping(t *testing.T) {
-	in := "plain \"quoted\" \\ \n\r\t \x01 é \xff end"
-	out := jsonenc.AppendString(nil, in)
-	var back string
-	require.NoError(t, json.Unmarshal(out, &back))
-	assert.Equal(t, strings.ToValidUTF8(in, "\ufffd"), back)
 }
 
 func bodiesOf(msgs []sumosink.Message) []string {

@@ -14,6 +14,8 @@ import (
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 )
 
 const (
@@ -201,7 +203,7 @@ func classifyResponse(resp *http.Response, body []byte) (warning string, err err
 			de.reason = reasonServer
 		}
 		de.msg = "the Sumo Logic HTTP Source is throttling or unavailable (" + status + "); retrying"
-		if delay, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+		if delay, ok := httpretry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now(), maxRetryAfter); ok {
 			return "", exporterhelper.NewThrottleRetry(de, delay)
 		}
 		return "", de
@@ -229,25 +231,6 @@ func classifyResponse(resp *http.Response, body []byte) (warning string, err err
 		de.msg = "the Sumo Logic HTTP Source answered an unexpected status (" + status + "); retrying"
 		return "", de
 	}
-}
-
-// retryAfter parses a Retry-After value: delay-seconds or an HTTP-date, capped at
-// maxRetryAfter.
-func retryAfter(v string) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
-		if s > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter, true
-		}
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return min(max(time.Until(t), 0), maxRetryAfter), true
-	}
-	return 0, false
 }
 
 // warningText is the printable, bounded text of a 200 answer's body ("" when empty).

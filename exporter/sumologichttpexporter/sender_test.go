@@ -1,40 +1,35 @@
 package sumologichttpexporter
 
 import (
+	"context"
 	"net/http"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/config/configcompression"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
 )
 
-func TestRetryAfter(t *testing.T) {
-	httpDate := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(http.TimeFormat) }
-	tests := []struct {
-		name   string
-		value  string
-		want   time.Duration
-		wantOK bool
-		// within: the HTTP-date cases lose up to a second to the format and the clock.
-		within time.Duration
-	}{
-		{name: "absent", value: ""},
-		{name: "garbage", value: "soon"},
-		{name: "negative", value: "-1"},
-		{name: "seconds", value: " 7 ", want: 7 * time.Second, wantOK: true},
-		{name: "zero", value: "0", want: 0, wantOK: true},
-		{name: "at the cap", value: "300", want: maxRetryAfter, wantOK: true},
-		{name: "a day is capped", value: "86400", want: maxRetryAfter, wantOK: true},
-		{name: "beyond a Duration is capped", value: "99999999999999", want: maxRetryAfter, wantOK: true},
-		{name: "date in a minute", value: httpDate(time.Minute), want: time.Minute, wantOK: true, within: 2 * time.Second},
-		{name: "date in a day is capped", value: httpDate(24 * time.Hour), want: maxRetryAfter, wantOK: true},
-		{name: "past date", value: httpDate(-time.Hour), want: 0, wantOK: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := retryAfter(tt.value)
-			assert.Equal(t, tt.wantOK, ok)
-			assert.InDelta(t, tt.want, got, float64(tt.within))
+// TestPostReleasesBody pins what the buffer reuse relies on: once a request is answered, the
+// client has closed the body, so the buffer behind it may be reused.
+func TestPostReleasesBody(t *testing.T) {
+	plain := []byte(strings.Repeat("a log line that compresses well\n", 2000))
+	for _, comp := range []configcompression.Type{configcompression.TypeGzip, configcompression.TypeDeflate, configcompression.TypeZstd, compressionNone} {
+		t.Run(string(comp), func(t *testing.T) {
+			sink := startSink(t, sumosink.Config{})
+			e := newTestExporter(t, withCompression(testConfig(sink.URL()), comp), nopSettings(), nil)
+			payload, err := e.comp.compress(nil, plain)
+			require.NoError(t, err)
+			code, _, reusable, err := e.post(context.Background(), &sourceMetadata{}, payload)
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusOK, code)
+			assert.True(t, reusable, "the body is released once the request is answered")
+			stats := sink.Stats()
+			assert.Equal(t, int64(len(plain)), stats.UncompressedBytes)
+			assert.Equal(t, int64(len(payload)), stats.CompressedBytes)
 		})
 	}
 }

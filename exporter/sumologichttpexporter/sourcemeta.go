@@ -6,14 +6,13 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumoattr"
 )
 
-// Resource attributes that map to dedicated Sumo Logic headers.
+// Headers of the Sumo Logic source metadata; the resource attributes of sumoattr map to the
+// first three.
 const (
-	attrSourceCategory = "_sourceCategory"
-	attrSourceName     = "_sourceName"
-	attrSourceHost     = "_sourceHost"
-
 	headerCategory = "X-Sumo-Category"
 	headerName     = "X-Sumo-Name"
 	headerHost     = "X-Sumo-Host"
@@ -52,11 +51,11 @@ func newSourceMetadata(attrs pcommon.Map) sourceMetadata {
 	keys := make([]string, 0, attrs.Len())
 	for k, v := range attrs.All() {
 		switch k {
-		case attrSourceCategory:
+		case sumoattr.SourceCategory:
 			m.category = sanitizeHeaderValue(v.AsString())
-		case attrSourceName:
+		case sumoattr.SourceName:
 			m.name = sanitizeHeaderValue(v.AsString())
-		case attrSourceHost:
+		case sumoattr.SourceHost:
 			m.host = sanitizeHeaderValue(v.AsString())
 		default:
 			keys = append(keys, k)

@@ -10,8 +10,15 @@ import (
 	"go.uber.org/zap"
 )
 
-// seedStateFirstPartyGeneric is the seed's name for a failing downstream delivery.
-const seedStateFirstPartyGeneric = "FirstPartyGeneric"
+// Attributes of the status events. errorTypeFirstPartyGeneric is the error type the Sumo Logic
+// hosted source reports for a failing downstream delivery; the receiver reports the same name
+// (jumpcloud.error_type) when its consumer refuses data.
+const (
+	attrReason                 = "reason"
+	attrStatusCode             = "http.response.status_code"
+	attrErrorType              = "error_type"
+	errorTypeFirstPartyGeneric = "FirstPartyGeneric"
+)
 
 // statusReporter reports the component status on changes only: RecoverableError while
 // deliveries fail or requests are rejected (per reason), OK once they succeed again.
@@ -58,9 +65,9 @@ func (s *statusReporter) failed(err error) {
 		return
 	}
 	attrs := pcommon.NewMap()
-	attrs.PutStr("reason", reason)
-	attrs.PutInt("status_code", int64(code))
-	attrs.PutStr("seed_state", seedStateFirstPartyGeneric)
+	attrs.PutStr(attrReason, reason)
+	attrs.PutInt(attrStatusCode, int64(code))
+	attrs.PutStr(attrErrorType, errorTypeFirstPartyGeneric)
 	componentstatus.ReportStatus(s.host, componentstatus.NewEvent(componentstatus.StatusRecoverableError,
 		componentstatus.WithError(err), componentstatus.WithAttributes(attrs)))
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/cenkalti/backoff/v7"
 	"go.opentelemetry.io/collector/config/configretry"
 	"golang.org/x/time/rate"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 )
 
 // budget is the request budget all streams share (docs/design.md, "Collection engine"):
@@ -58,7 +60,7 @@ func (b *budget) do(ctx context.Context, request func(context.Context) error) er
 		if wait <= 0 {
 			break
 		}
-		if !sleep(ctx, wait) {
+		if !httpretry.Sleep(ctx, wait) {
 			return ctx.Err()
 		}
 	}
@@ -97,16 +99,4 @@ func newBackOff(cfg configretry.BackOffConfig) *backoff.ExponentialBackOff {
 	}
 	b.Reset()
 	return b
-}
-
-// sleep waits d or until ctx is done; it reports whether the full delay elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -3,7 +3,6 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -15,6 +14,8 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/configsecret"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpendpoint"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumoattr"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
@@ -35,11 +36,6 @@ const (
 
 	defaultMaxConcurrentRequests = 4
 	maxMaxConcurrentRequests     = 32
-
-	// Resource attribute keys of the source metadata (the Sumo Logic exporter maps them to
-	// X-Sumo-Name and X-Sumo-Category).
-	attrSourceName     = "_sourceName"
-	attrSourceCategory = "_sourceCategory"
 )
 
 // Config is the configuration of the jumpclouddirectoryinsights receiver. The first block
@@ -51,7 +47,7 @@ type Config struct {
 	// URL (jumpcloud.BaseURLFromEndpoint); empty means the host of Region.
 	confighttp.ClientConfig `mapstructure:",squash"`
 
-	// Name becomes the resource attribute _sourceName (the seed's `name`, Sumo's _source).
+	// Name becomes the resource attribute _sourceName (the hosted source's `name`, Sumo's _source).
 	Name string `mapstructure:"name"`
 	// Description documents the source; it is not sent anywhere.
 	Description string `mapstructure:"description"`
@@ -80,7 +76,7 @@ type Config struct {
 	// MaxRequestsPerSecond caps the request rate across all streams (0: no cap), for accounts
 	// whose API quota is shared with other tools.
 	MaxRequestsPerSecond float64 `mapstructure:"max_requests_per_second"`
-	// Service selects the event services: one string as in the seed ("all", "directory,sso")
+	// Service selects the event services: one string as in the hosted source ("all", "directory,sso")
 	// or a list.
 	Service []string `mapstructure:"service"`
 
@@ -166,7 +162,9 @@ func (cfg *Config) Validate() error {
 	errs = append(errs, cfg.validateAuth()...)
 	errs = append(errs, configsecret.ValidateAll(cfg)...)
 	if cfg.Endpoint != "" {
-		if _, err := jumpcloud.BaseURLFromEndpoint(cfg.Endpoint); err != nil {
+		if err := httpendpoint.Validate(cfg.Endpoint); err != nil {
+			errs = append(errs, fmt.Errorf("endpoint: %w", err))
+		} else if _, err := jumpcloud.BaseURLFromEndpoint(cfg.Endpoint); err != nil {
 			errs = append(errs, fmt.Errorf("endpoint: %w", err))
 		} else if err := configsecret.CheckBuildable("endpoint", cfg.Endpoint); err != nil {
 			errs = append(errs, err)
@@ -264,24 +262,11 @@ func (cfg *Config) validateAuth() []error {
 		errs = append(errs, errors.New("org_id: must be set with a service account (JumpCloud requires x-org-id with its tokens)"))
 	}
 	if cfg.TokenEndpoint != "" {
-		if err := validateTokenEndpoint(cfg.TokenEndpoint); err != nil {
+		if err := httpendpoint.Validate(cfg.TokenEndpoint); err != nil {
 			errs = append(errs, fmt.Errorf("token_endpoint: %w", err))
 		}
 	}
 	return errs
-}
-
-func validateTokenEndpoint(endpoint string) error {
-	u, err := url.Parse(endpoint)
-	switch {
-	case err != nil:
-		return fmt.Errorf("not a URL: %w", err)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("scheme %q must be http or https", u.Scheme)
-	case u.Host == "":
-		return errors.New("has no host")
-	}
-	return nil
 }
 
 func validateFields(fields map[string]any) []error {
@@ -295,7 +280,7 @@ func validateFields(fields map[string]any) []error {
 		switch {
 		case strings.TrimSpace(k) == "":
 			errs = append(errs, errors.New("fields: a field name is empty"))
-		case k == attrSourceName || k == attrSourceCategory:
+		case k == sumoattr.SourceName || k == sumoattr.SourceCategory:
 			errs = append(errs, fmt.Errorf("fields: %q is reserved: set it with `name` or `category`", k))
 		}
 		switch fields[k].(type) {

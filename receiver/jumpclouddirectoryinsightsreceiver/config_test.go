@@ -49,7 +49,7 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, map[string]string{"_siemForward": "true", "team": "secops"}, cfg.fieldStrings())
 		assert.Equal(t, []string{"64949312aaaaaaaaaaaaaaaa"}, cfg.orgIDs(), "one id as in the hosted source")
 		assert.Equal(t, []streamSpec{{orgID: "64949312aaaaaaaaaaaaaaaa"}}, cfg.streams())
-		assert.Equal(t, []string{"directory", "sso"}, cfg.services(), "a string as in the seed is split")
+		assert.Equal(t, []string{"directory", "sso"}, cfg.services(), "a string as in the hosted source is split")
 		assert.Equal(t, "https://api.eu.jumpcloud.com/insights/directory/v1", cfg.baseURL())
 		assert.Equal(t, 5*time.Minute, cfg.PollInterval)
 		assert.Equal(t, 72*time.Hour, cfg.InitialLookback)
@@ -112,7 +112,7 @@ func TestConfigValidationErrors(t *testing.T) {
 		{name: "both_auth", want: []string{"api_key, client_id, client_secret: set either api_key", "not both"}},
 		{name: "service_account_incomplete", want: []string{
 			"client_secret: must be set with client_id", "org_id: must be set with a service account",
-			`token_endpoint: scheme "" must be http or https`,
+			`token_endpoint: the URL scheme must be https`,
 		}},
 		{name: "endpoint_query", want: []string{"endpoint: must not contain a query or a fragment"}},
 		{name: "page_size", want: []string{"page_size: 20000 is out of range: must be 1 to 10000"}},
@@ -122,7 +122,7 @@ func TestConfigValidationErrors(t *testing.T) {
 			"overlap: -1m0s must not be negative", "initial_lookback: -1h0m0s must be positive",
 		}},
 		{name: "lookback", want: []string{"initial_lookback: 2400h0m0s exceeds the 90-day retention"}},
-		{name: "endpoint", want: []string{`endpoint: scheme "ftp" must be http or https`}},
+		{name: "endpoint", want: []string{`endpoint: the URL scheme must be https (or http for a local server)`}},
 		{name: "empty_service", want: []string{"service: must name at least one service"}},
 		{name: "streams", want: []string{
 			`org_id: "org-a" is listed twice`, `org_id: "bad org" is not an organization id`,

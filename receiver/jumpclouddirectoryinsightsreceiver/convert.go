@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumoattr"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/metadata"
 )
@@ -38,10 +39,10 @@ func newConverter(cfg *Config, bi component.BuildInfo, spec streamSpec) *convert
 		res.PutStr(attrProvider, spec.providerID)
 	}
 	if cfg.Name != "" {
-		res.PutStr(attrSourceName, cfg.Name)
+		res.PutStr(sumoattr.SourceName, cfg.Name)
 	}
 	if cfg.Category != "" {
-		res.PutStr(attrSourceCategory, cfg.Category)
+		res.PutStr(sumoattr.SourceCategory, cfg.Category)
 	}
 	fields := cfg.fieldStrings()
 	keys := make([]string, 0, len(fields))

@@ -1,11 +1,8 @@
 package jumpclouddirectoryinsightsreceiver
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,18 +19,7 @@ import (
 func TestMappingGolden(t *testing.T) {
 	page, err := os.ReadFile(filepath.Join("testdata", "events.json"))
 	require.NoError(t, err)
-	var served atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("X-Limit", "1000")
-		if served.Swap(true) {
-			_, _ = w.Write([]byte("[]"))
-			return
-		}
-		_, _ = w.Write(page)
-	}))
-	defer srv.Close()
-
-	cfg := testConfig(srv.URL)
+	cfg := testConfig(onePageServer(t, page))
 	cfg.Category = "security/jumpcloud"
 	cfg.Fields = map[string]any{"_siemForward": true}
 	sink := new(consumertest.LogsSink)

@@ -2,13 +2,16 @@ package jumpclouddirectoryinsightsreceiver
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -112,6 +115,24 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool, msg string, args .
 	require.Eventuallyf(t, cond, d, 10*time.Millisecond, msg, args...)
 }
 
+// waitForMorePolls waits until the simulator has received n more requests than now. The
+// receiver polls one request at a time, so by then every request before the last one has been
+// handled completely: what they were going to deliver has been delivered.
+func waitForMorePolls(t *testing.T, sim *jumpcloudsim.Server, n int64) {
+	t.Helper()
+	target := sim.Stats().Requests + n
+	waitFor(t, 10*time.Second, func() bool { return sim.Stats().Requests >= target }, "the receiver stopped polling")
+}
+
+// assertNoMoreRequests checks that the simulator receives no request beyond want for a few
+// poll intervals (after a configuration error the receiver must not poll again).
+func assertNoMoreRequests(t *testing.T, sim *jumpcloudsim.Server, want int64, pollInterval time.Duration) {
+	t.Helper()
+	require.Never(t, func() bool { return sim.Stats().Requests > want }, 15*pollInterval, pollInterval/4,
+		"a configuration error stops all requests")
+	assert.Equal(t, want, sim.Stats().Requests)
+}
+
 // assertSameSequence checks that got is exactly want (every id once, same order) and reports
 // the difference compactly: counts, duplicates, missing ids and the first divergence.
 func assertSameSequence(t *testing.T, want, got []string) {
@@ -194,3 +215,20 @@ func (s *memStorage) Batch(ctx context.Context, ops ...*storage.Operation) error
 }
 
 func (s *memStorage) Close(context.Context) error { return nil }
+
+// onePageServer serves page as the answer to the first request and an empty page afterwards,
+// on loopback for the duration of the test; it returns the server's URL.
+func onePageServer(t *testing.T, page []byte) string {
+	t.Helper()
+	var served atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Limit", "1000")
+		if served.Swap(true) {
+			_, _ = w.Write([]byte("[]"))
+			return
+		}
+		_, _ = w.Write(page)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

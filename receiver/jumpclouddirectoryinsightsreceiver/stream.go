@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
@@ -255,7 +256,7 @@ func (s *stream) run(ctx, deliverCtx context.Context) {
 			if etype == errThirdPartyConfig {
 				return
 			}
-			if !sleep(ctx, s.retryDelay(bo.NextBackOff(), err)) {
+			if !httpretry.Sleep(ctx, s.retryDelay(bo.NextBackOff(), err)) {
 				return
 			}
 			continue
@@ -263,7 +264,7 @@ func (s *stream) run(ctx, deliverCtx context.Context) {
 		bo.Reset()
 		if caughtUp {
 			s.setState(stateCollecting, errNone, nil)
-			if !sleep(ctx, s.r.cfg.PollInterval) {
+			if !httpretry.Sleep(ctx, s.r.cfg.PollInterval) {
 				return
 			}
 		}
@@ -426,7 +427,7 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 		if etype == errThirdPartyConfig {
 			return err
 		}
-		if !sleep(ctx, s.retryDelay(bo.NextBackOff(), err)) {
+		if !httpretry.Sleep(ctx, s.retryDelay(bo.NextBackOff(), err)) {
 			return ctx.Err()
 		}
 	}
@@ -643,7 +644,7 @@ func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Eve
 			return context.Canceled // shutting down: not committed, re-sent after the restart
 		}
 		s.setState(stateError, errFirstPartyGeneric, fmt.Errorf("next consumer refused %d events: %w", len(fresh), err))
-		if !sleep(ctx, min(bo.NextBackOff(), maxDeliveryRetryInterval)) {
+		if !httpretry.Sleep(ctx, min(bo.NextBackOff(), maxDeliveryRetryInterval)) {
 			return ctx.Err()
 		}
 	}

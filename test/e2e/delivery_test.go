@@ -32,7 +32,7 @@ func TestBackfillExactlyOnce(t *testing.T) {
 	t.Logf("backfill of %d events delivered in %s", len(want), time.Since(start).Round(10*time.Millisecond))
 
 	// A few more polls: nothing else may arrive (no late duplicates from the overlap re-scan).
-	time.Sleep(3 * time.Second)
+	waitSettled(t, e, c, 3)
 	d := checkDelivery(t, e.b.Sink, want)
 	requireComplete(t, d, len(want))
 	require.Zero(t, d.duplicates, "exactly once")
@@ -100,9 +100,9 @@ func killAndRestart(t *testing.T, e *env, want map[string]struct{}, vars map[str
 	require.NoError(t, err)
 	require.NotEmpty(t, entries, "file_storage wrote the checkpoint and queue")
 
-	e.start(storage, vars)
+	c = e.start(storage, vars)
 	waitDistinct(t, e.b.Sink, len(want), 2*time.Minute)
-	time.Sleep(3 * time.Second)
+	waitSettled(t, e, c, 3)
 	d := checkDelivery(t, e.b.Sink, want)
 	requireComplete(t, d, len(want))
 	// A duplicate can only be an event the sink had before the kill (a batch in flight:
@@ -143,20 +143,24 @@ func TestSinkOutage(t *testing.T) {
 		}
 	})
 
-	e.start(filepath.Join(e.dir, "storage"), e.collectorEnv(apiKey, "all"))
+	c := e.start(filepath.Join(e.dir, "storage"), e.collectorEnv(apiKey, "all"))
 	waitDistinct(t, e.b.Sink, 2000, time.Minute)
 
 	before := e.b.Sink.Stats()
 	// Down a little longer than observed: the "during" figures are read while it is still down.
 	e.b.Sink.Down(down+3*time.Second, 503, 0)
 	t.Logf("sink down for %s with %d messages delivered", down, before.Messages)
-	time.Sleep(down)
+	require.Never(t, func() bool { return e.b.Sink.Stats().Messages != before.Messages }, down, 250*time.Millisecond,
+		"nothing is recorded while the sink is down")
 	during := e.b.Sink.Stats()
-	require.Equal(t, before.Messages, during.Messages, "nothing is recorded while the sink is down")
 	require.Positive(t, during.Requests[503], "the exporter kept trying during the outage")
 
-	// Let events flow a little after the outage, then stop generating and count.
-	time.Sleep(2 * time.Second)
+	// Let events flow after the outage until the sink records again, then stop generating and
+	// count.
+	err := harness.Poll(t.Context(), time.Minute, 250*time.Millisecond, func() (bool, error) {
+		return e.b.Sink.Stats().Messages > during.Messages, nil
+	})
+	require.NoError(t, err, "nothing recorded after the outage")
 	generated, err := live.Stop()
 	liveStopped = true
 	require.NoError(t, err)
@@ -166,7 +170,7 @@ func TestSinkOutage(t *testing.T) {
 
 	// The exporter's backoff is at most 30s (retry_on_failure.max_interval).
 	waitDistinct(t, e.b.Sink, len(want), 2*time.Minute)
-	time.Sleep(2 * time.Second)
+	waitSettled(t, e, c, 3)
 	d := checkDelivery(t, e.b.Sink, want)
 	requireComplete(t, d, len(want))
 	require.Zero(t, d.duplicates, "a 503 records nothing: nothing is sent twice")

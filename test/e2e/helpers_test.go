@@ -1,13 +1,19 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -274,4 +280,45 @@ func requireComplete(t *testing.T, d delivery, want int) {
 	require.Empty(t, d.missing[:min(len(d.missing), 5)], "%d events lost", len(d.missing))
 	require.Empty(t, d.unexpected[:min(len(d.unexpected), 5)], "%d events that were not expected", len(d.unexpected))
 	require.Zero(t, d.badMeta, "messages with other metadata than the configuration's, e.g. %+v", d.firstBad)
+}
+
+// waitSettled waits until the receiver has polled the simulator polls more times and the
+// exporter's sending queue is empty: what those polls (overlap re-scans included) were going to
+// deliver has been sent. It stands for "a while later, nothing else arrived", with a bound.
+func waitSettled(t *testing.T, e *env, c *harness.Collector, polls int64) {
+	t.Helper()
+	target := e.b.Sim.Stats().Requests + polls
+	err := harness.Poll(t.Context(), time.Minute, 100*time.Millisecond, func() (bool, error) {
+		if e.b.Sim.Stats().Requests < target {
+			return false, nil
+		}
+		n, err := exporterQueueSize(t.Context(), c.MetricsURL)
+		return err == nil && n == 0, err
+	})
+	require.NoError(t, err, "the receiver did not poll %d more times with an empty sending queue", polls)
+}
+
+// exporterQueueSize reads otelcol_exporter_queue_size of the sumologichttp exporter from the
+// collector's Prometheus endpoint.
+func exporterQueueSize(ctx context.Context, metricsURL string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, http.NoBody)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(body)) {
+		if strings.HasPrefix(line, "otelcol_exporter_queue_size{") && strings.Contains(line, `exporter="sumologichttp"`) {
+			fields := strings.Fields(line)
+			return strconv.ParseFloat(fields[len(fields)-1], 64)
+		}
+	}
+	return 0, errors.New("otelcol_exporter_queue_size of sumologichttp not found")
 }

@@ -30,7 +30,8 @@ func TestWrongAPIKey(t *testing.T) {
 	require.Equal(t, http.StatusInternalServerError, h.HTTPStatus, "include_permanent_errors: the endpoint reports unhealthy")
 
 	// Five poll intervals later: still one request, no retry with the same configuration.
-	time.Sleep(5 * time.Second)
+	require.Never(t, func() bool { return e.b.Sim.Stats().Requests > 1 }, 5*time.Second, 100*time.Millisecond,
+		"a configuration error is not retried")
 	st := e.b.Sim.Stats()
 	t.Logf("simulator after 5s in PermanentError: %d requests %v", st.Requests, st.ByStatus)
 	require.Equal(t, int64(1), st.Requests, "a configuration error is not retried")

@@ -12,17 +12,17 @@ import (
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
 )
 
-// sumoSourceTestdata is the provider's testdata: the seed's JSON example (seed-example.json)
+// sumoSourceTestdata is the provider's testdata: the hosted source's documented JSON example (hosted-source-example.json)
 // and broken definitions.
 func sumoSourceTestdata(t *testing.T, name string) string {
 	return filepath.Join(repoRoot(t), "confmap", "provider", "sumosourceprovider", "testdata", name)
 }
 
-// sumoSourceKey is the API key of the provider's testdata files other than the seed example.
+// sumoSourceKey is the API key of the provider's testdata files other than the documented example.
 const sumoSourceKey = "sumosource-test-secret-key-4d5e6f"
 
 // TestSumoSourceValidate: `validate --config otelcol-config.yaml --config sumosource:FILE`
-// passes with the seed's JSON example (the API key comes from the file, JUMPCLOUD_API_KEY is
+// passes with the hosted source's documented JSON example (the API key comes from the file, JUMPCLOUD_API_KEY is
 // not set) and fails for a broken file, naming the file and the parameter, never the key.
 func TestSumoSourceValidate(t *testing.T) {
 	bin := collectorBinary(t)
@@ -34,7 +34,7 @@ func TestSumoSourceValidate(t *testing.T) {
 		file    string
 		wantErr string // "": validation passes
 	}{
-		{file: "seed-example.json"},
+		{file: "hosted-source-example.json"},
 		{file: "with-fields.json"},
 		{file: "invalid-json.json", wantErr: "not valid JSON at line 14, column 13"},
 		{file: "wrong-schema-type.json", wantErr: `source.schemaRef.type: "Okta" is not a JumpCloud Directory Insights source`},
@@ -59,7 +59,7 @@ func TestSumoSourceValidate(t *testing.T) {
 	}
 }
 
-// TestSumoSourceRun: the seed's JSON example, with the simulator's key and organization in
+// TestSumoSourceRun: the hosted source's documented JSON example, with the simulator's key and organization in
 // place of its masked ones and fields added as a user would, runs the distribution through
 // sumosource:. Every event arrives with the JSON's name, category and fields (merged with the
 // YAML's), none of the YAML's environment values, and every request sends the JSON's org id.
@@ -69,10 +69,10 @@ func TestSumoSourceRun(t *testing.T) {
 	require.NoError(t, e.b.Sim.Generate(3000, now.Add(-time.Hour), now))
 	want := expectedIDs(t, e.b.Sim)
 
-	seed, err := os.ReadFile(sumoSourceTestdata(t, "seed-example.json"))
+	example, err := os.ReadFile(sumoSourceTestdata(t, "hosted-source-example.json"))
 	require.NoError(t, err)
 	var def map[string]any
-	require.NoError(t, json.Unmarshal(seed, &def))
+	require.NoError(t, json.Unmarshal(example, &def))
 	cfg := def["source"].(map[string]any)["config"].(map[string]any)
 	cfg["apiKey"] = apiKey
 	cfg["orgID"] = e.b.Sim.OrgID()

@@ -38,8 +38,8 @@ func TestValidateProviderScheme(t *testing.T) {
 
 func TestUnsupportedScheme(t *testing.T) {
 	p, _ := createProvider(t)
-	_, err := p.Retrieve(t.Context(), "file:testdata/seed-example.json", nil)
-	require.ErrorContains(t, err, `"file:testdata/seed-example.json" uri is not supported by "sumosource" provider`)
+	_, err := p.Retrieve(t.Context(), "file:testdata/hosted-source-example.json", nil)
+	require.ErrorContains(t, err, `"file:testdata/hosted-source-example.json" uri is not supported by "sumosource" provider`)
 	require.NoError(t, p.Shutdown(t.Context()))
 }
 
@@ -50,7 +50,7 @@ func TestMissingFile(t *testing.T) {
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
 
-// TestRetrieve: the seed's own example and one with fields become the receiver's keys; every
+// TestRetrieve: the hosted source's documented example and one with fields become the receiver's keys; every
 // result unmarshals into the receiver's configuration and validates.
 func TestRetrieve(t *testing.T) {
 	tests := []struct {
@@ -58,8 +58,8 @@ func TestRetrieve(t *testing.T) {
 		want map[string]any
 	}{
 		{
-			// The "JSON Example" of the seed's "JSON Configuration" section, unchanged.
-			file: "seed-example.json",
+			// The "JSON Example" of the "JSON Configuration" section of the hosted source's documentation, unchanged.
+			file: "hosted-source-example.json",
 			want: map[string]any{
 				"name":        "JumpCloud Directory Insights",
 				"description": "Collect Events from JumpCloud Directory Insights Product",
@@ -245,7 +245,7 @@ func TestBrokenDefinitions(t *testing.T) {
 
 // TestBOM: a UTF-8 byte order mark (written by some Windows editors) is accepted.
 func TestBOM(t *testing.T) {
-	content, err := os.ReadFile(filepath.Join("testdata", "seed-example.json"))
+	content, err := os.ReadFile(filepath.Join("testdata", "hosted-source-example.json"))
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "bom.json")
 	require.NoError(t, os.WriteFile(path, append([]byte("\uFEFF"), content...), 0o600))

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// The hosted source's identity, as the seed's "JSON Configuration" section defines it.
+// The hosted source's identity, as the "JSON Configuration" section of the hosted source's documentation defines it.
 const (
 	wantSchemaType = "JumpCloud Directory Insights"
 	wantSourceType = "Universal"
@@ -23,7 +23,7 @@ const (
 type parameter struct {
 	name     string // in the JSON
 	key      string // in the receiver's configuration
-	required bool   // per the seed's "Config parameters" table
+	required bool   // per the hosted source's "Config parameters" table
 	secret   bool   // never echoed (the API key)
 }
 

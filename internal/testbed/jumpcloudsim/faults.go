@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 )
 
 // FaultKind names a kind of injected failure.
@@ -143,21 +145,6 @@ func (s *Server) nextFault() (Fault, bool) {
 	return f, true
 }
 
-// sleepCtx waits d or until ctx is done; it reports whether the full delay elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // resetConn closes the client connection with a TCP RST.
 func resetConn(w http.ResponseWriter) error {
 	hj, ok := w.(http.Hijacker)
@@ -205,7 +192,7 @@ func writeBody(ctx context.Context, w http.ResponseWriter, body []byte, f *Fault
 				return
 			}
 			_ = rc.Flush()
-			if off+chunk < len(body) && !sleepCtx(ctx, f.Delay) {
+			if off+chunk < len(body) && !httpretry.Sleep(ctx, f.Delay) {
 				return
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jsonenc"
 )
 
@@ -218,14 +219,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_ = resetConn(w)
 			return
 		case FaultLatency:
-			if !sleepCtx(r.Context(), f.Delay) {
+			if !httpretry.Sleep(r.Context(), f.Delay) {
 				return
 			}
 		default:
 			bodyFault = &f
 		}
 	}
-	if s.cfg.PageLatency > 0 && r.URL.Path == EventsPath && !sleepCtx(r.Context(), s.cfg.PageLatency) {
+	if s.cfg.PageLatency > 0 && r.URL.Path == EventsPath && !httpretry.Sleep(r.Context(), s.cfg.PageLatency) {
 		return
 	}
 	s.serveAPI(rw, r, &rec, bodyFault)

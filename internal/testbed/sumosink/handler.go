@@ -18,6 +18,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 )
 
 // errTooLarge marks a body over the uncompressed limit.
@@ -53,14 +55,8 @@ func (s *Sink) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fault := s.nextFault()
-	if fault != nil && fault.DelayMS > 0 {
-		t := time.NewTimer(time.Duration(fault.DelayMS) * time.Millisecond)
-		select {
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
+	if fault != nil && fault.DelayMS > 0 && !httpretry.Sleep(r.Context(), time.Duration(fault.DelayMS)*time.Millisecond) {
+		return
 	}
 	if fault != nil && !fault.Record {
 		switch {

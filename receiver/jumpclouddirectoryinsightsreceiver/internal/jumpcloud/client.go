@@ -82,8 +82,6 @@ type Page struct {
 	RequestID   string
 	// Last is true when no further page exists: fewer results than the limit, or none.
 	Last bool
-	// BodyBytes is the size of the response body.
-	BodyBytes int
 	// Incomplete counts the events without a string id or an RFC3339 timestamp: they are in
 	// Events all the same (ID empty, Timestamp zero).
 	Incomplete int
@@ -139,7 +137,6 @@ func (c *Client) Events(ctx context.Context, q Query) (*Page, error) {
 		SearchAfter: json.RawMessage(resp.Header.Get("X-Search_after")),
 		Sort:        strings.ToUpper(resp.Header.Get("X-Sort")),
 		RequestID:   resp.Header.Get("X-Request-Id"),
-		BodyBytes:   len(body),
 	}
 	c.mu.Lock()
 	page.Events, page.Incomplete, err = c.decoder.Decode(body)

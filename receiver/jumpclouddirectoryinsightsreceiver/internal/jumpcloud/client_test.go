@@ -232,7 +232,8 @@ func TestRegionBaseURL(t *testing.T) {
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	assert.Equal(t, 2*time.Second, parseRetryAfter("2", now))
-	assert.Equal(t, 1500*time.Millisecond, parseRetryAfter("1.5", now))
+	assert.Equal(t, time.Duration(0), parseRetryAfter("1.5", now), "delay-seconds is an integer (RFC 9110)")
+	assert.Equal(t, maxRetryAfter, parseRetryAfter("86400", now))
 	assert.Equal(t, 10*time.Second, parseRetryAfter(now.Add(10*time.Second).Format(http.TimeFormat), now))
 	assert.Equal(t, time.Duration(0), parseRetryAfter("soon", now))
 	assert.Equal(t, time.Duration(0), parseRetryAfter("-3", now))

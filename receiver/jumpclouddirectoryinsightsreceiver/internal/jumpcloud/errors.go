@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 )
 
 // Kind classifies a failed request by what the caller should do about it.
@@ -74,7 +75,7 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// statusHint names the configuration a status code points at (the seed's troubleshooting table).
+// statusHint names the configuration a status code points at (the troubleshooting table of the Sumo Logic hosted source).
 func statusHint(code int) string {
 	switch code {
 	case http.StatusBadRequest:
@@ -129,28 +130,12 @@ func StatusCodeOf(err error) int {
 }
 
 // maxRetryAfter caps a server-requested delay so that a bogus header cannot stall collection
-// for days.
+// for days; it only postpones the next poll, so it is longer than the exporter's.
 const maxRetryAfter = 15 * time.Minute
 
-// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP-date.
+// parseRetryAfter reads a Retry-After header with the rules of httpretry.ParseRetryAfter; 0
+// means none (or "retry now").
 func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		d = time.Duration(secs * float64(time.Second))
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-		if d <= 0 {
-			return 0
-		}
-	} else {
-		return 0
-	}
-	return min(d, maxRetryAfter)
+	d, _ := httpretry.ParseRetryAfter(v, now, maxRetryAfter)
+	return d
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Event is one Directory Insights event: its original bytes plus the fields a collector needs.
@@ -92,7 +94,8 @@ func estimateCount(body []byte) int {
 }
 
 // extractFields reads the top-level keys of one (valid) JSON object. Fields that are absent,
-// not strings or (timestamp) not RFC3339 are left empty.
+// not strings or (timestamp) not RFC3339 are left empty. As with encoding/json, the last
+// occurrence of a repeated key wins.
 func extractFields(obj []byte, ev *Event, in *interner) {
 	i := skipSpace(obj, 1)
 	for i < len(obj) && obj[i] != '}' {
@@ -105,26 +108,28 @@ func extractFields(obj []byte, ev *Event, in *interner) {
 		i = skipSpace(obj, i+1) // ':'
 		valEnd := skipValue(obj, i)
 		val := obj[i:valEnd]
-		if (val[0] == '-' || (val[0] >= '0' && val[0] <= '9')) && string(key) == "id" {
-			ev.Key = string(val) // a numeric id: deduplicated by its JSON text
-		}
-		if val[0] == '"' {
-			switch string(key) {
-			case "id":
+		isString := val[0] == '"'
+		switch string(key) {
+		case "id":
+			ev.ID, ev.Key = "", ""
+			if isString {
 				ev.ID = unquote(val)
-			case "timestamp":
+			} else if val[0] == '-' || (val[0] >= '0' && val[0] <= '9') {
+				ev.Key = string(val) // a numeric id: deduplicated by its JSON text
+			}
+		case "timestamp":
+			ev.Timestamp = time.Time{}
+			if isString {
 				if t, err := time.Parse(time.RFC3339Nano, unquote(val)); err == nil {
 					ev.Timestamp = t
-				} else {
-					ev.Timestamp = time.Time{}
 				}
-			case "service":
-				ev.Service = in.intern(val)
-			case "event_type":
-				ev.EventType = in.intern(val)
-			case "organization":
-				ev.Organization = in.intern(val)
 			}
+		case "service":
+			ev.Service = in.internString(val, isString)
+		case "event_type":
+			ev.EventType = in.internString(val, isString)
+		case "organization":
+			ev.Organization = in.internString(val, isString)
 		}
 		i = skipSpace(obj, valEnd)
 		if i < len(obj) && obj[i] == ',' {
@@ -133,19 +138,18 @@ func extractFields(obj []byte, ev *Event, in *interner) {
 	}
 }
 
-// unquote returns the Go string of a JSON string literal (quotes included in lit).
+// unquote returns the Go string of a JSON string literal (quotes included in lit). Like
+// encoding/json, it replaces invalid UTF-8 with U+FFFD: attribute values must be valid UTF-8.
 func unquote(lit []byte) string {
 	inner := lit[1 : len(lit)-1]
-	for _, c := range inner {
-		if c == '\\' {
-			var s string
-			if err := json.Unmarshal(lit, &s); err != nil {
-				return string(inner)
-			}
-			return s
-		}
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner)
 	}
-	return string(inner)
+	var s string
+	if err := json.Unmarshal(lit, &s); err != nil {
+		return strings.ToValidUTF8(string(inner), "\uFFFD")
+	}
+	return s
 }
 
 func skipSpace(b []byte, i int) int {
@@ -224,6 +228,14 @@ type interner struct {
 }
 
 const maxInterned = 4096
+
+// internString is intern(lit) when the value is a string, "" otherwise.
+func (in *interner) internString(lit []byte, isString bool) string {
+	if !isString {
+		return ""
+	}
+	return in.intern(lit)
+}
 
 func (in *interner) intern(lit []byte) string {
 	inner := lit[1 : len(lit)-1]

@@ -3,7 +3,9 @@ package jumpclouddirectoryinsightsreceiver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -53,7 +55,7 @@ func TestDeliversEveryEventOnceInOrderAcrossPagesAndWindows(t *testing.T) {
 	startReceiver(t, cfg, newStatusHost(), sink)
 
 	waitFor(t, 60*time.Second, func() bool { return sink.LogRecordCount() >= len(want) }, "records never arrived")
-	time.Sleep(200 * time.Millisecond) // more polls: nothing else may arrive
+	waitForMorePolls(t, sim, 3) // more polls: nothing else may arrive
 	got := recordIDs(sink.AllLogs())
 	assertSameSequence(t, want, got)
 
@@ -115,7 +117,7 @@ func TestRestartResumesInsideTheWindowWithFileStorage(t *testing.T) {
 	second := new(consumertest.LogsSink)
 	startReceiver(t, &cfg2, host2, second)
 	waitFor(t, 30*time.Second, func() bool { return n1+second.LogRecordCount() >= len(want) }, "second run stalled")
-	time.Sleep(200 * time.Millisecond)
+	waitForMorePolls(t, sim, 3)
 
 	got := append(recordIDs(first.AllLogs()), recordIDs(second.AllLogs())...)
 	assertSameSet(t, want, got)
@@ -138,7 +140,7 @@ func TestLateEventsInsideTheOverlapAreDeliveredOnce(t *testing.T) {
 	startReceiver(t, cfg, newStatusHost(), sink)
 
 	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 340 }, "late events were lost")
-	time.Sleep(500 * time.Millisecond) // several more overlap re-scans
+	waitForMorePolls(t, sim, 6) // several more overlap re-scans
 	got := recordIDs(sink.AllLogs())
 	assert.Len(t, got, 340)
 	seen := map[string]bool{}
@@ -150,101 +152,52 @@ func TestLateEventsInsideTheOverlapAreDeliveredOnce(t *testing.T) {
 	assert.ElementsMatch(t, want, got)
 }
 
-func TestUnauthorizedIsPermanentAndStopsRequests(t *testing.T) {
-	sim, url := startSim(t, jumpcloudsim.Config{})
-	require.NoError(t, sim.Generate(10, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
-	cfg := testConfig(url)
-	cfg.APIKey = "wrong-key-do-not-log"
-	host := newStatusHost()
-	r := startReceiver(t, cfg, host, consumertest.NewNop())
-
-	waitFor(t, 5*time.Second, func() bool {
-		ev := host.Last()
-		return ev != nil && ev.Status() == componentstatus.StatusPermanentError
-	}, "no PermanentError reported")
-	ev := host.Last()
-	require.Error(t, ev.Err())
-	assert.Contains(t, ev.Err().Error(), "401")
-	assert.NotContains(t, ev.Err().Error(), "wrong-key-do-not-log")
-	state, _ := ev.Attributes().Get(attrKeySourceState)
-	assert.Equal(t, "Error", state.Str())
-	etype, _ := ev.Attributes().Get(attrKeyErrorType)
-	assert.Equal(t, "ThirdPartyConfig", etype.Str())
-
-	time.Sleep(300 * time.Millisecond) // 15 poll intervals: no retry may happen
-	assert.Equal(t, int64(1), sim.Stats().Requests, "a configuration error stops all requests")
-	st, et := r.status.current()
-	assert.Equal(t, stateError, st)
-	assert.Equal(t, errThirdPartyConfig, et)
-}
-
-func TestConfigErrorStatuses(t *testing.T) {
-	for _, code := range []int{http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden} {
-		t.Run(http.StatusText(code), func(t *testing.T) {
-			sim, url := startSim(t, jumpcloudsim.Config{})
-			require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: code, Message: "nope"}))
-			host := newStatusHost()
-			startReceiver(t, testConfig(url), host, consumertest.NewNop())
-			waitFor(t, 5*time.Second, func() bool {
-				ev := host.Last()
-				return ev != nil && ev.Status() == componentstatus.StatusPermanentError
-			}, "no PermanentError for %d", code)
-			time.Sleep(100 * time.Millisecond)
-			assert.Equal(t, int64(1), sim.Stats().Requests)
-		})
-	}
-}
-
-func TestServiceUnavailableIsRecoverableThenOK(t *testing.T) {
-	sim, url := startSim(t, jumpcloudsim.Config{})
-	require.NoError(t, sim.Generate(50, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
-	require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusServiceUnavailable, Times: 2}))
-	host := newStatusHost()
+// Events without an id or a parseable timestamp are delivered, not a reason to stall.
+func TestIncompleteEventsAreDelivered(t *testing.T) {
+	ts := time.Now().Add(-10 * time.Minute).UTC().Format(time.RFC3339Nano)
+	page := fmt.Sprintf(`[{"id":"good","timestamp":%q},{"timestamp":%q,"event_type":"new_thing"},{"id":"no-time","timestamp":"soon"}]`, ts, ts)
+	cfg := testConfig(onePageServer(t, []byte(page)))
+	cfg.Overlap = time.Minute
 	sink := new(consumertest.LogsSink)
-	startReceiver(t, testConfig(url), host, sink)
-
-	waitFor(t, 5*time.Second, func() bool { return sink.LogRecordCount() == 50 }, "events not delivered after 503s")
-	waitFor(t, 5*time.Second, func() bool {
-		ev := host.Last()
-		return ev != nil && ev.Status() == componentstatus.StatusOK
-	}, "status did not return to OK")
-	statuses := host.Statuses()
-	require.NotEmpty(t, statuses)
-	assert.Equal(t, componentstatus.StatusRecoverableError, statuses[0], "503 first: RecoverableError")
-	assert.Contains(t, statuses, componentstatus.StatusOK)
-	// Reported on change only: one RecoverableError for both 503s.
-	n := 0
-	for _, s := range statuses {
-		if s == componentstatus.StatusRecoverableError {
-			n++
-		}
-	}
-	assert.Equal(t, 1, n)
+	startReceiver(t, cfg, newStatusHost(), sink)
+	waitFor(t, 5*time.Second, func() bool { return sink.LogRecordCount() == 3 }, "incomplete events stalled collection")
+	lrs := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	_, hasID := lrs.At(1).Attributes().Get(attrEventID)
+	assert.False(t, hasID)
+	assert.Zero(t, lrs.At(2).Timestamp(), "no event time: only the observed time is set")
+	assert.NotZero(t, lrs.At(2).ObservedTimestamp())
 }
 
-func TestRetryAfterIsHonoured(t *testing.T) {
-	sim, url := startSim(t, jumpcloudsim.Config{})
-	require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusTooManyRequests, RetryAfter: "2"}))
-	startReceiver(t, testConfig(url), newStatusHost(), consumertest.NewNop())
-	waitFor(t, 10*time.Second, func() bool { return sim.Stats().Requests >= 2 }, "no retry after 429")
-	reqs := sim.Requests()
-	gap := reqs[1].Time.Sub(reqs[0].Time)
-	assert.GreaterOrEqual(t, gap, 1950*time.Millisecond, "the retry waits Retry-After")
-	assert.Less(t, gap, 3500*time.Millisecond, "and not much longer")
-}
-
-func TestTransientErrorsWithoutRetryAfterBackOff(t *testing.T) {
-	sim, url := startSim(t, jumpcloudsim.Config{})
-	require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusTooManyRequests, Times: 3}))
-	cfg := testConfig(url)
-	cfg.BackOff.InitialInterval = 40 * time.Millisecond
-	cfg.BackOff.Multiplier = 2
-	cfg.BackOff.MaxInterval = time.Second
-	startReceiver(t, cfg, newStatusHost(), consumertest.NewNop())
-	waitFor(t, 5*time.Second, func() bool { return sim.Stats().Requests >= 4 }, "no retries")
-	reqs := sim.Requests()
-	assert.GreaterOrEqual(t, reqs[1].Time.Sub(reqs[0].Time), 35*time.Millisecond)
-	assert.GreaterOrEqual(t, reqs[3].Time.Sub(reqs[2].Time), 140*time.Millisecond, "the delay grows")
+// A server that answers full pages with the same X-Search_after must not make the receiver
+// re-deliver the same events in a loop.
+func TestSearchAfterThatDoesNotAdvanceIsAnError(t *testing.T) {
+	t0 := time.Now().Add(-10 * time.Minute).UTC()
+	ts := t0.Format(time.RFC3339Nano)
+	cursor := fmt.Sprintf(`[%d,"b"]`, t0.UnixMilli()) // the key of the page's last event
+	var requests requestTimes
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.add()
+		w.Header().Set("X-Limit", "2")
+		w.Header().Set("X-Result-Count", "2")
+		w.Header().Set("X-Search_after", cursor)
+		fmt.Fprintf(w, `[{"id":"a","timestamp":%q},{"id":"b","timestamp":%q}]`, ts, ts)
+	}))
+	defer srv.Close()
+	cfg := testConfig(srv.URL)
+	cfg.PageSize = 2
+	cfg.InitialLookback = time.Hour
+	cfg.BackOff.InitialInterval = 50 * time.Millisecond
+	cfg.BackOff.MaxInterval = 50 * time.Millisecond
+	cfg.BackOff.RandomizationFactor = 0
+	sink := new(consumertest.LogsSink)
+	host := newStatusHost()
+	r := startReceiver(t, cfg, host, sink)
+	waitFor(t, 10*time.Second, func() bool { return requests.len() >= 5 }, "no retries")
+	require.NoError(t, r.Shutdown(context.Background()))
+	assert.Equal(t, 2, sink.LogRecordCount(), "the first page once, then no re-delivery")
+	// The second request is the next page (same cursor): every one after it is a retry.
+	requests.assertGapsAtLeast(t, 2, 45*time.Millisecond, "backoff, not a hot loop")
+	assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError)
 }
 
 // flakyConsumer refuses the first n calls with a non-permanent error.
@@ -272,7 +225,7 @@ func TestConsumerErrorRetriesTheSamePage(t *testing.T) {
 	fc.refuse.Store(3)
 	startReceiver(t, cfg, host, fc)
 	waitFor(t, 10*time.Second, func() bool { return fc.LogRecordCount() >= len(want) }, "stalled")
-	time.Sleep(100 * time.Millisecond)
+	waitForMorePolls(t, sim, 3)
 	assertSameSequence(t, want, recordIDs(fc.AllLogs()))
 	assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError, "FirstPartyGeneric")
 	waitFor(t, 2*time.Second, func() bool { return host.Last().Status() == componentstatus.StatusOK }, "not OK again")
@@ -290,25 +243,8 @@ func TestPermanentConsumerErrorDoesNotStall(t *testing.T) {
 	require.NoError(t, err)
 	r := startReceiver(t, testConfig(url), newStatusHost(), next)
 	waitFor(t, 5*time.Second, func() bool { st, _ := r.status.current(); return st == stateCollecting }, "stalled")
-	time.Sleep(100 * time.Millisecond)
+	waitForMorePolls(t, sim, 3)
 	assert.Equal(t, int32(1), calls.Load(), "a permanently rejected page is not offered again")
-}
-
-func TestStatusStatesAreReported(t *testing.T) {
-	sim, url := startSim(t, jumpcloudsim.Config{})
-	require.NoError(t, sim.Generate(5, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
-	host := newStatusHost()
-	sink := new(consumertest.LogsSink)
-	r := startReceiver(t, testConfig(url), host, sink)
-	waitFor(t, 5*time.Second, func() bool { st, _ := r.status.current(); return st == stateCollecting }, "never Collecting")
-	var states []string
-	events := host.Events()
-	for _, ev := range events {
-		v, _ := ev.Attributes().Get(attrKeySourceState)
-		states = append(states, v.Str())
-		assert.Equal(t, componentstatus.StatusOK, ev.Status())
-	}
-	assert.Equal(t, []string{"Authenticated", "Collecting"}, states, "reported once per change")
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,161 @@
+package jumpclouddirectoryinsightsreceiver
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
+)
+
+func TestUnauthorizedIsPermanentAndStopsRequests(t *testing.T) {
+	sim, url := startSim(t, jumpcloudsim.Config{})
+	require.NoError(t, sim.Generate(10, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
+	cfg := testConfig(url)
+	cfg.APIKey = "wrong-key-do-not-log"
+	host := newStatusHost()
+	r := startReceiver(t, cfg, host, consumertest.NewNop())
+
+	waitFor(t, 5*time.Second, func() bool {
+		ev := host.Last()
+		return ev != nil && ev.Status() == componentstatus.StatusPermanentError
+	}, "no PermanentError reported")
+	ev := host.Last()
+	require.Error(t, ev.Err())
+	assert.Contains(t, ev.Err().Error(), "401")
+	assert.NotContains(t, ev.Err().Error(), "wrong-key-do-not-log")
+	state, _ := ev.Attributes().Get(attrKeySourceState)
+	assert.Equal(t, "Error", state.Str())
+	etype, _ := ev.Attributes().Get(attrKeyErrorType)
+	assert.Equal(t, "ThirdPartyConfig", etype.Str())
+
+	assertNoMoreRequests(t, sim, 1, cfg.PollInterval)
+	st, et := r.status.current()
+	assert.Equal(t, stateError, st)
+	assert.Equal(t, errThirdPartyConfig, et)
+}
+
+func TestConfigErrorStatuses(t *testing.T) {
+	for _, code := range []int{http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden} {
+		t.Run(http.StatusText(code), func(t *testing.T) {
+			sim, url := startSim(t, jumpcloudsim.Config{})
+			require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: code, Message: "nope"}))
+			host := newStatusHost()
+			cfg := testConfig(url)
+			startReceiver(t, cfg, host, consumertest.NewNop())
+			waitFor(t, 5*time.Second, func() bool {
+				ev := host.Last()
+				return ev != nil && ev.Status() == componentstatus.StatusPermanentError
+			}, "no PermanentError for %d", code)
+			assertNoMoreRequests(t, sim, 1, cfg.PollInterval)
+		})
+	}
+}
+
+func TestServiceUnavailableIsRecoverableThenOK(t *testing.T) {
+	sim, url := startSim(t, jumpcloudsim.Config{})
+	require.NoError(t, sim.Generate(50, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
+	require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusServiceUnavailable, Times: 2}))
+	host := newStatusHost()
+	sink := new(consumertest.LogsSink)
+	startReceiver(t, testConfig(url), host, sink)
+
+	waitFor(t, 5*time.Second, func() bool { return sink.LogRecordCount() == 50 }, "events not delivered after 503s")
+	waitFor(t, 5*time.Second, func() bool {
+		ev := host.Last()
+		return ev != nil && ev.Status() == componentstatus.StatusOK
+	}, "status did not return to OK")
+	statuses := host.Statuses()
+	require.NotEmpty(t, statuses)
+	assert.Equal(t, componentstatus.StatusRecoverableError, statuses[0], "503 first: RecoverableError")
+	assert.Contains(t, statuses, componentstatus.StatusOK)
+	// Reported on change only: one RecoverableError for both 503s.
+	n := 0
+	for _, s := range statuses {
+		if s == componentstatus.StatusRecoverableError {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n)
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	sim, url := startSim(t, jumpcloudsim.Config{})
+	require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusTooManyRequests, RetryAfter: "2"}))
+	startReceiver(t, testConfig(url), newStatusHost(), consumertest.NewNop())
+	waitFor(t, 10*time.Second, func() bool { return sim.Stats().Requests >= 2 }, "no retry after 429")
+	reqs := sim.Requests()
+	gap := reqs[1].Time.Sub(reqs[0].Time)
+	assert.GreaterOrEqual(t, gap, 1950*time.Millisecond, "the retry waits Retry-After")
+	assert.Less(t, gap, 3500*time.Millisecond, "and not much longer")
+}
+
+func TestTransientErrorsWithoutRetryAfterBackOff(t *testing.T) {
+	sim, url := startSim(t, jumpcloudsim.Config{})
+	require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusTooManyRequests, Times: 3}))
+	cfg := testConfig(url)
+	cfg.BackOff.InitialInterval = 40 * time.Millisecond
+	cfg.BackOff.Multiplier = 2
+	cfg.BackOff.MaxInterval = time.Second
+	startReceiver(t, cfg, newStatusHost(), consumertest.NewNop())
+	waitFor(t, 5*time.Second, func() bool { return sim.Stats().Requests >= 4 }, "no retries")
+	reqs := sim.Requests()
+	assert.GreaterOrEqual(t, reqs[1].Time.Sub(reqs[0].Time), 35*time.Millisecond)
+	assert.GreaterOrEqual(t, reqs[3].Time.Sub(reqs[2].Time), 140*time.Millisecond, "the delay grows")
+}
+
+// A Retry-After shorter than the backoff (here 0: "retry now") does not shorten it.
+func TestTinyRetryAfterDoesNotHotLoop(t *testing.T) {
+	var requests requestTimes
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.add()
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	cfg := testConfig(srv.URL)
+	cfg.BackOff.InitialInterval = 100 * time.Millisecond
+	cfg.BackOff.MaxInterval = 100 * time.Millisecond
+	cfg.BackOff.RandomizationFactor = 0
+	r := startReceiver(t, cfg, newStatusHost(), consumertest.NewNop())
+	waitFor(t, 10*time.Second, func() bool { return requests.len() >= 4 }, "no retries")
+	require.NoError(t, r.Shutdown(context.Background()))
+	requests.assertGapsAtLeast(t, 1, 95*time.Millisecond, "each retry waits the backoff")
+}
+
+// requestTimes records when a test server was called.
+type requestTimes struct {
+	mu    sync.Mutex
+	times []time.Time
+}
+
+func (r *requestTimes) add() {
+	r.mu.Lock()
+	r.times = append(r.times, time.Now())
+	r.mu.Unlock()
+}
+
+func (r *requestTimes) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.times)
+}
+
+// assertGapsAtLeast checks the time between each request from the first-th on and the one
+// before it.
+func (r *requestTimes) assertGapsAtLeast(t *testing.T, first int, d time.Duration, msg string) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := max(first, 1); i < len(r.times); i++ {
+		assert.GreaterOrEqual(t, r.times[i].Sub(r.times[i-1]), d, "%s (request %d)", msg, i)
+	}
+}
