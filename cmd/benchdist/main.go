@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -68,6 +69,7 @@ func mainErr(ctx context.Context, args []string, out io.Writer) error {
 	dir := fs.String("dir", filepath.Join(os.TempDir(), "otelcol-jumpcloud-bench"), "scratch directory (storage, logs)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "longest run")
 	timeline := fs.Bool("timeline", false, "print every API request of each run (time, query window, events)")
+	profile := fs.Bool("profile", false, "enable the pprof extension and save heap and CPU profiles of each run (at half of the events) in -dir")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -81,7 +83,7 @@ func mainErr(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintln(out, "| events | page latency | max_concurrent_requests | wall s | events/s | collector CPU-s | CPU-s per 1M events | peak anon RSS MiB | API requests | duplicates |")
 	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range runs {
-		res, err := measure(ctx, r, *collector, *config, *dir, *timeout, *timeline, out)
+		res, err := measure(ctx, r, *collector, *config, *dir, *timeout, *timeline, *profile, out)
 		if err != nil {
 			return fmt.Errorf("run %d events, latency %s, concurrency %d: %w", r.events, r.latency, r.conc, err)
 		}
@@ -131,7 +133,7 @@ func parseCount(s string) (int, error) {
 	return n * mult, nil
 }
 
-func measure(ctx context.Context, r run, bin, config, dir string, timeout time.Duration, timeline bool, out io.Writer) (*result, error) {
+func measure(ctx context.Context, r run, bin, config, dir string, timeout time.Duration, timeline, profile bool, out io.Writer) (*result, error) {
 	b, err := harness.StartBackends(harness.BackendsConfig{APIKey: benchAPIKey, Seed: 42, PageLatency: r.latency, SinkCountOnly: true})
 	if err != nil {
 		return nil, err
@@ -148,7 +150,19 @@ func measure(ctx context.Context, r run, bin, config, dir string, timeout time.D
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, err
 	}
+	var args []string
+	pprofAddr := ""
+	if profile {
+		port, err := harness.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		pprofAddr = fmt.Sprintf("127.0.0.1:%d", port)
+		args = append(args, "--set=service::extensions=[file_storage,health_check,pprof]",
+			"--set=extensions::pprof::endpoint="+pprofAddr)
+	}
 	col, err := harness.StartCollector(harness.CollectorConfig{
+		Args:       args,
 		Binary:     bin,
 		ConfigPath: config,
 		StorageDir: storage,
@@ -171,7 +185,15 @@ func measure(ctx context.Context, r run, bin, config, dir string, timeout time.D
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(timeout)
+	profiled := !profile
 	for b.Sink.Stats().Distinct < r.events {
+		if !profiled && b.Sink.Stats().Distinct >= r.events/2 {
+			profiled = true
+			tag := fmt.Sprintf("%d-%s-%d", r.events, r.latency, r.conc)
+			if err := saveProfiles(ctx, pprofAddr, filepath.Join(dir, "heap-"+tag+".pprof"), filepath.Join(dir, "cpu-"+tag+".pprof")); err != nil {
+				fmt.Fprintln(out, "profile:", err)
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -242,4 +264,30 @@ func cpuTime(pid int) (time.Duration, error) {
 		return 0, err
 	}
 	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
+
+// saveProfiles fetches a heap profile and a 2-second CPU profile from the pprof extension.
+func saveProfiles(ctx context.Context, addr, heapPath, cpuPath string) error {
+	for path, url := range map[string]string{
+		heapPath: "http://" + addr + "/debug/pprof/heap",
+		cpuPath:  "http://" + addr + "/debug/pprof/profile?seconds=2",
+	} {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -396,12 +396,18 @@ func (s *stream) splitSlice(ctx context.Context) (int, bool) {
 	return len(s.cp.Slices) - 1, true
 }
 
-// collectSlice pages through slice i until its last page is delivered.
+// collectSlice pages through slice i until its last page is delivered. Fetching is pipelined:
+// while a page is delivered, the next one (its cursor is the page's X-Search_after) is already
+// being fetched, within the budget's request and page slots.
 func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 	s.mu.Lock()
 	s.live[i].running = true
 	s.mu.Unlock()
+	var next chan *fetchedPage // the prefetch in progress, if any
 	defer func() {
+		if next != nil {
+			(<-next).release()
+		}
 		s.mu.Lock()
 		s.live[i].running = false
 		s.mu.Unlock()
@@ -409,15 +415,33 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 	bo := newBackOff(s.r.cfg.BackOff)
 	for {
 		s.mu.Lock()
-		done := s.cp.Slices[i].Done
+		sl := s.cp.Slices[i]
 		s.mu.Unlock()
-		if done {
+		if sl.Done {
 			return nil
 		}
-		err := s.collectPage(ctx, deliverCtx, i)
+		var fp *fetchedPage
+		if next != nil {
+			fp, next = <-next, nil
+		} else {
+			fp = s.fetchPage(ctx, i, sl.SearchAfter, sl.Delivered, sl.LastID)
+		}
+		err := fp.err
+		if err == nil {
+			if !fp.page.Last && !fp.stopped {
+				next = make(chan *fetchedPage, 1)
+				go func(cursor []byte) { next <- s.fetchPage(ctx, i, cursor, 0, "") }(fp.page.SearchAfter)
+			}
+			err = s.deliverPage(ctx, deliverCtx, i, fp)
+		}
+		fp.release()
 		if err == nil {
 			bo.Reset()
 			continue
+		}
+		if next != nil {
+			(<-next).release() // fetched past a page that was not delivered: fetch it again
+			next = nil
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -459,44 +483,66 @@ const maxDeliveryRetryInterval = 30 * time.Second
 // granularity and a crash re-sends at most the batches in flight.
 const deliveryBatchBytes = 1_000_000
 
-// collectPage fetches the next page of slice i and delivers it batch by batch, committing the
-// slice's progress after each batch the next consumer accepted.
-func (s *stream) collectPage(ctx, deliverCtx context.Context, i int) error {
-	if err := s.r.budget.acquirePage(ctx); err != nil {
-		return err
+// fetchedPage is one page fetched for a slice, holding one of the budget's page slots until
+// released.
+type fetchedPage struct {
+	page *jumpcloud.Page
+	err  error
+	// events are the page's events that belong to the slice and are not delivered yet; skipped
+	// counts the events before them that a previous run delivered; stopped: the slice ends
+	// with this page (split).
+	events  []jumpcloud.Event
+	skipped int
+	stopped bool
+	budget  *budget
+}
+
+func (fp *fetchedPage) release() {
+	if fp.budget != nil {
+		fp.budget.releasePage()
+		fp.budget = nil
 	}
-	defer s.r.budget.releasePage()
+}
+
+// fetchPage fetches the page of slice i after cursor. delivered and lastID are the slice's
+// progress inside that page (a previous run delivered its first events).
+func (s *stream) fetchPage(ctx context.Context, i int, cursor []byte, delivered int, lastID string) *fetchedPage {
+	if err := s.r.budget.acquirePage(ctx); err != nil {
+		return &fetchedPage{err: err}
+	}
+	fp := &fetchedPage{budget: s.r.budget}
 	s.mu.Lock()
 	sl := s.cp.Slices[i]
 	s.mu.Unlock()
-
-	var page *jumpcloud.Page
 	err := s.r.budget.do(ctx, func(ctx context.Context) error {
 		var err error
-		page, err = s.client.Events(ctx, jumpcloud.Query{
+		fp.page, err = s.client.Events(ctx, jumpcloud.Query{
 			Service:     s.r.cfg.services(),
 			StartTime:   sl.Start,
 			EndTime:     sl.End,
 			Limit:       s.r.cfg.PageSize,
 			Sort:        "ASC",
-			SearchAfter: sl.SearchAfter,
+			SearchAfter: cursor,
 		})
 		return err
 	})
 	if ctx.Err() != nil {
-		return ctx.Err() // shutting down: not a failure of the API
+		fp.err = ctx.Err() // shutting down: not a failure of the API
+		return fp
 	}
 	s.countRequest(ctx, err)
 	s.countRefused(ctx, err)
+	if err == nil {
+		err = checkPage(fp.page, cursor)
+	}
 	if err != nil {
-		return err
+		fp.err = err
+		return fp
 	}
 	if state, _ := s.r.status.streamState(s.spec.name()); state != stateCollecting {
 		s.setState(stateAuthenticated, errNone, nil)
 	}
-	if err := checkPage(page, sl.SearchAfter); err != nil {
-		return err
-	}
+	page := fp.page
 	if page.Incomplete > 0 {
 		s.r.telemetry.JumpcloudEventsIncomplete.Add(ctx, int64(page.Incomplete), s.metricOpt())
 		if !s.warnedIncomplete.Swap(true) {
@@ -504,17 +550,22 @@ func (s *stream) collectPage(ctx, deliverCtx context.Context, i int) error {
 				zap.String("organization", s.spec.name()), zap.Int("incomplete_events", page.Incomplete), zap.String("request_id", page.RequestID))
 		}
 	}
-
-	events, stopped := s.fetched(i, page)
-	offset := 0
-	if sl.Delivered > 0 {
-		if sl.Delivered <= len(events) && events[sl.Delivered-1].Key == sl.LastID {
-			events, offset = events[sl.Delivered:], sl.Delivered
+	fp.events, fp.stopped = s.fetched(i, page)
+	if delivered > 0 {
+		if delivered <= len(fp.events) && fp.events[delivered-1].Key == lastID {
+			fp.events, fp.skipped = fp.events[delivered:], delivered
 		} else {
 			s.r.settings.Logger.Warn("Page changed since it was partly delivered: delivering it again (duplicates possible, no gap)",
-				zap.String("organization", s.spec.name()), zap.Int("delivered_before", sl.Delivered), zap.String("request_id", page.RequestID))
+				zap.String("organization", s.spec.name()), zap.Int("delivered_before", delivered), zap.String("request_id", page.RequestID))
 		}
 	}
+	return fp
+}
+
+// deliverPage delivers a fetched page of slice i batch by batch, committing the slice's
+// progress after each batch the next consumer accepted.
+func (s *stream) deliverPage(ctx, deliverCtx context.Context, i int, fp *fetchedPage) error {
+	events, offset := fp.events, fp.skipped
 	for {
 		n := batchLen(events)
 		if n > 0 {
@@ -524,7 +575,7 @@ func (s *stream) collectPage(ctx, deliverCtx context.Context, i int) error {
 		}
 		offset += n
 		events = events[n:]
-		if err := s.commit(deliverCtx, i, page, offset, len(events) == 0, stopped); err != nil {
+		if err := s.commit(deliverCtx, i, fp.page, offset, len(events) == 0, fp.stopped); err != nil {
 			return err
 		}
 		if len(events) == 0 {
