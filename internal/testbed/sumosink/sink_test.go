@@ -419,3 +419,32 @@ func TestNewRequiresCode(t *testing.T) {
 	_, err := New(Config{})
 	require.ErrorContains(t, err, "Code is required")
 }
+
+// TestArrivals: copies and first arrival of every distinct body, kept also with CountOnly.
+func TestArrivals(t *testing.T) {
+	for _, countOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("CountOnly=%v", countOnly), func(t *testing.T) {
+			s := startSink(t, Config{CountOnly: countOnly})
+			client := &http.Client{}
+			defer client.CloseIdleConnections()
+			before := time.Now()
+			resp, _ := send(t, client, s, post{body: "a\nb\n"})
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			afterFirst := time.Now()
+			resp, _ = send(t, client, s, post{encoding: "gzip", body: "b\nc\n"})
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+
+			arr := s.Arrivals()
+			require.Len(t, arr, 3)
+			a, b, c := arr[s.Hash("a")], arr[s.Hash("b")], arr[s.Hash("c")]
+			assert.Equal(t, []int{1, 2, 1}, []int{a.Count, b.Count, c.Count})
+			for _, x := range []Arrival{a, b} {
+				assert.False(t, x.First.Before(before), "first arrival %s before the send", x.First)
+				assert.False(t, x.First.After(afterFirst), "the first copy's time is kept")
+			}
+			assert.False(t, c.First.Before(a.First))
+			assert.NotContains(t, arr, s.Hash("d"))
+			assert.Equal(t, 1, s.Stats().Duplicates)
+		})
+	}
+}
