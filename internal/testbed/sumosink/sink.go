@@ -122,7 +122,7 @@ type Sink struct {
 
 	mu         sync.Mutex
 	messages   []stored
-	total      int // messages recorded (also with CountOnly)
+	total      int                 // messages recorded (also with CountOnly)
 	seen       map[uint64]seenBody // by Hash of the body
 	byCategory map[string]int
 	requests   map[int]int
