@@ -77,8 +77,8 @@ type Stop struct {
 	Forced bool
 	Err    string
 	// Resent events (and their bytes) the sink already had at this stop and received again
-	// after it.
-	Resent, ResentBytes int
+	// after it; Unexplained copies received twice between this stop and the next.
+	Resent, ResentBytes, Unexplained int
 }
 
 // Report holds the figures of a run.
@@ -89,8 +89,9 @@ type Report struct {
 	Steps    int
 
 	Expected, Lost, Unexpected int
-	// Duplicates are the copies beyond the first; Unexplained those not explained by a stop.
-	Duplicates, Unexplained int
+	// Duplicates are the copies beyond the first; Unexplained those not explained by a stop
+	// (UnexplainedFirst: before the first stop).
+	Duplicates, Unexplained, UnexplainedFirst int
 	// OverBound are the stops that re-sent more than InFlightBound bytes.
 	OverBound int
 	Stops     []Stop
@@ -333,6 +334,9 @@ func (r *runner) stop(ctx context.Context, s Step, signal func() error, pause fu
 	if sigErr != nil {
 		st.Forced, st.Err = true, sigErr.Error()
 	}
+	if err := r.waitSinkIdle(ctx); err != nil {
+		return err
+	}
 	if err := r.waitQuiet(ctx, 500*time.Millisecond); err != nil {
 		return err
 	}
@@ -350,6 +354,20 @@ func forced(s Stop) string {
 		return ""
 	}
 	return " (FORCED: " + s.Err + ")"
+}
+
+// waitSinkIdle waits (at most 10 s) until the sink handles no request: an upload of the
+// stopped collector whose answer was slow is still recorded after the process died (its body
+// had been sent).
+func (r *runner) waitSinkIdle(ctx context.Context) error {
+	err := harness.Poll(ctx, 10*time.Second, 10*time.Millisecond, func() (bool, error) { return r.b.Sink.InFlight() == 0, nil })
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		r.logf("the sink still handled %d requests 10s after a stop", r.b.Sink.InFlight())
+	}
+	return nil
 }
 
 // waitQuiet waits until the sink recorded nothing for quiet (at most 10 s).
@@ -448,6 +466,9 @@ func (r *runner) finish(ctx context.Context) error {
 		r.logf("final SIGTERM: %v", err)
 	}
 	r.col = nil
+	if err := r.waitSinkIdle(ctx); err != nil {
+		return err
+	}
 	r.compute(want, r.b.Sink.Arrivals())
 	return nil
 }
@@ -492,6 +513,11 @@ func (r *runner) compute(want map[uint64]expected, final map[uint64]sumosink.Arr
 			switch d := n - prev[h]; {
 			case d >= 2:
 				rep.Unexplained += d - 1
+				if i == 0 {
+					rep.UnexplainedFirst += d - 1
+				} else {
+					rep.Stops[i-1].Unexplained += d - 1
+				}
 			case d == 1 && prev[h] >= 1:
 				rep.Stops[i-1].Resent++
 				rep.Stops[i-1].ResentBytes += want[h].size
@@ -545,11 +571,18 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "chaos %s seed=%d duration=%s steps=%d\n", verdict, r.Seed, r.Duration, r.Steps)
 	fmt.Fprintf(w, "  events: expected=%d lost=%d unexpected=%d duplicates=%d unexplained=%d (catch-up %s)\n",
 		r.Expected, r.Lost, r.Unexpected, r.Duplicates, r.Unexplained, r.CatchUp.Round(100*time.Millisecond))
+	if r.UnexplainedFirst > 0 {
+		fmt.Fprintf(w, "  UNEXPLAINED duplicates before the first stop: %d\n", r.UnexplainedFirst)
+	}
 	fmt.Fprintf(w, "  stops: kill -9=%d sigterm=%d forced=%d unexpected exits=%d; re-sent after stops=%d events, over the in-flight bound (%d B): %d stops\n",
 		kills, terms, forcedN, r.UnexpectedExits, resent, InFlightBound, r.OverBound)
 	for _, s := range r.Stops {
-		fmt.Fprintf(w, "    %7.1fs %-22s exit after %-8s re-sent %d events (%d B)%s\n",
-			s.At.Seconds(), s.Kind, s.Took.Round(time.Millisecond), s.Resent, s.ResentBytes, forced(s))
+		unexplained := ""
+		if s.Unexplained > 0 {
+			unexplained = fmt.Sprintf(", UNEXPLAINED after it: %d", s.Unexplained)
+		}
+		fmt.Fprintf(w, "    %7.1fs %-22s exit after %-8s re-sent %d events (%d B)%s%s\n",
+			s.At.Seconds(), s.Kind, s.Took.Round(time.Millisecond), s.Resent, s.ResentBytes, forced(s), unexplained)
 	}
 	fmt.Fprintf(w, "  delivery delay (visible -> first arrival): max=%s (visible at %.1fs, arrived at %.1fs) p99=%s\n",
 		r.MaxDelay.Round(time.Millisecond), r.MaxDelayVisible.Seconds(), r.MaxDelayArrived.Seconds(), r.P99Delay.Round(time.Millisecond))

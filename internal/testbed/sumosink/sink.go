@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -94,6 +95,11 @@ type Arrival struct {
 	First time.Time
 }
 
+// InFlight is the number of requests on the source path being handled. A request whose client
+// died is still handled (and recorded) when its body had been sent: a slow answer reads the
+// body only after its delay.
+func (s *Sink) InFlight() int { return int(s.inFlight.Load()) }
+
 // Hash is the key of a message body in Arrivals (stable for the lifetime of the sink).
 func (s *Sink) Hash(body string) uint64 { return maphash.String(s.seed, body) }
 
@@ -135,6 +141,7 @@ type Sink struct {
 	downRetry  int
 	dropUntil  time.Time
 	changed    chan struct{} // closed and replaced whenever messages are recorded
+	inFlight   atomic.Int64  // requests on the source path being handled
 
 	server   *http.Server
 	listener net.Listener

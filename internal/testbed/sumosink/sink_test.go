@@ -448,3 +448,28 @@ func TestArrivals(t *testing.T) {
 		})
 	}
 }
+
+// TestInFlight: a request is in flight while its slow answer waits, also after its client gave
+// up (its body is read after the delay, then recorded).
+func TestInFlight(t *testing.T) {
+	s := startSink(t, Config{CountOnly: true})
+	s.InjectFaults(Fault{DelayMS: 300})
+	ctx, cancel := context.WithCancel(t.Context())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL(), strings.NewReader("late\n"))
+	require.NoError(t, err)
+	client := &http.Client{}
+	defer client.CloseIdleConnections()
+	done := make(chan error, 1)
+	go func() {
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return s.InFlight() == 1 }, 5*time.Second, time.Millisecond)
+	cancel()
+	require.Error(t, <-done)
+	require.Eventually(t, func() bool { return s.InFlight() == 0 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, 1, s.Count(), "the body was sent before the client gave up: recorded")
+}
