@@ -13,7 +13,7 @@ METADATA    := $(shell find receiver exporter -name metadata.yaml 2>/dev/null)
 TEST_TIMEOUT ?= 9m
 FUZZTIME    ?= 10s
 
-.PHONY: all test vet unit fuzz-short e2e-test generate tools bench build run clean e2e
+.PHONY: all test vet unit fuzz-short e2e-test generate tools bench build run clean e2e chaos chaos-test
 
 all: build
 
@@ -37,7 +37,7 @@ vet:
 
 # Every package but the end-to-end test, with the race detector.
 unit: build
-	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v /test/e2e)
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v -e /test/e2e -e /test/chaos)
 
 # The end-to-end tests start bin/otelcol-jumpcloud as a child process: alone (-p 1), after the
 # other packages, so they do not compete with them for the CPU.
@@ -55,9 +55,22 @@ fuzz-short:
 	done
 
 ## test: what CI runs: vet, the distribution binary, the race tests of every package, a short
-## run of every fuzz target, then the end-to-end tests of bin/otelcol-jumpcloud (test/e2e fails
-## when the binary is missing).
-test: vet unit fuzz-short e2e-test
+## run of every fuzz target, the end-to-end tests of bin/otelcol-jumpcloud (test/e2e fails
+## when the binary is missing), then a short seeded chaos run.
+test: vet unit fuzz-short e2e-test chaos-test
+
+## chaos-test: the short seeded chaos run (45 s schedule; CHAOS_SEED replays another seed), alone,
+## after the end-to-end tests; no -race: the simulator and the sink run in the test process.
+chaos-test: build
+	$(GO) test -count=1 -p 1 -timeout 5m ./test/chaos/...
+
+## chaos: the chaos campaign (cmd/chaos): CHAOS_RUNS random seeds (default 3), or the one given
+## by CHAOS_SEED, each a CHAOS_DURATION schedule (default 3m) of API, sink and process faults.
+CHAOS_DURATION ?= 3m
+CHAOS_RUNS     ?= 3
+chaos: build
+	$(GO) run ./cmd/chaos -collector $(DIST) -config otelcol-config.yaml -duration $(CHAOS_DURATION) \
+		$(if $(CHAOS_SEED),-seed $(CHAOS_SEED),-runs $(CHAOS_RUNS))
 
 ## bench: speed and memory figures of the hot paths.
 bench:

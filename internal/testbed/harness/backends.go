@@ -28,6 +28,8 @@ type BackendsConfig struct {
 	ProviderID string
 	// PageLatency delays every /events answer of the simulator (see jumpcloudsim.Config).
 	PageLatency time.Duration
+	// RequestLogSize bounds each simulator's request log (see jumpcloudsim.Config).
+	RequestLogSize int
 	// SinkCountOnly makes the sink count messages without keeping them (benchmarks).
 	SinkCountOnly bool
 }
@@ -60,11 +62,12 @@ func StartBackends(cfg BackendsConfig) (*Backends, error) {
 		msp     *jumpcloudsim.MSP
 		handler http.Handler
 	)
+	simCfg := jumpcloudsim.Config{APIKey: cfg.APIKey, Seed: cfg.Seed, PageLatency: cfg.PageLatency, RequestLogSize: cfg.RequestLogSize}
 	if len(cfg.Orgs) > 0 {
-		msp = jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: cfg.APIKey, Seed: cfg.Seed, PageLatency: cfg.PageLatency}, cfg.Orgs, cfg.ProviderID)
+		msp = jumpcloudsim.NewMSP(simCfg, cfg.Orgs, cfg.ProviderID)
 		handler = msp
 	} else {
-		sim = jumpcloudsim.New(jumpcloudsim.Config{APIKey: cfg.APIKey, Seed: cfg.Seed, PageLatency: cfg.PageLatency})
+		sim = jumpcloudsim.New(simCfg)
 		handler = sim
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -50,7 +50,8 @@
 // # Faults and admin endpoints
 //
 // Faults (status codes with or without Retry-After, latency, slow bodies, truncated or malformed
-// bodies, connection resets, a cursor that moved backwards) are queued with InjectFault and consumed by the next API requests.
+// bodies, an HTML page or a JSON object instead of the array, connection resets, a cursor that
+// moved backwards) are queued with InjectFault and consumed by the next API requests.
 // The same server also answers `/_sim/...` admin routes (no API key): GET /_sim/stats,
 // GET /_sim/events, POST and DELETE /_sim/faults, POST /_sim/settings (API key, service account,
 // token lifetime, token revocation).

@@ -36,6 +36,12 @@ const (
 	// the page's first event instead of its last (of a single event: one second before it). A
 	// client that follows it reads the page again. A page without events is served unchanged.
 	FaultCursorBack FaultKind = "cursor_back"
+	// FaultHTML sends a 200 with an HTML page (text/html) instead of the JSON array, as a proxy
+	// or a maintenance page would.
+	FaultHTML FaultKind = "html"
+	// FaultObject sends a 200 with a JSON object ({"message": Message, or a default}) instead of
+	// the JSON array.
+	FaultObject FaultKind = "json_object"
 )
 
 // Fault is one injected failure, applied to the next Times API requests (1 when Times <= 0).
@@ -94,7 +100,7 @@ func (f Fault) validate() error {
 		if f.Delay < 0 {
 			return fmt.Errorf("fault delay %s is negative", f.Delay)
 		}
-	case FaultTruncate, FaultMalformed, FaultReset, FaultCursorBack:
+	case FaultTruncate, FaultMalformed, FaultReset, FaultCursorBack, FaultHTML, FaultObject:
 	default:
 		return fmt.Errorf("unknown fault kind %q", f.Kind)
 	}
@@ -165,10 +171,24 @@ func resetConn(w http.ResponseWriter) error {
 func writeBody(ctx context.Context, w http.ResponseWriter, body []byte, f *Fault) {
 	h := w.Header()
 	switch {
-	case f == nil || (f.Kind != FaultSlowBody && f.Kind != FaultTruncate && f.Kind != FaultMalformed):
+	case f == nil || (f.Kind != FaultSlowBody && f.Kind != FaultTruncate && f.Kind != FaultMalformed &&
+		f.Kind != FaultHTML && f.Kind != FaultObject):
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(body)
+	case f.Kind == FaultHTML:
+		page := []byte("<!DOCTYPE html>\n<html><head><title>Service Unavailable</title></head>" +
+			"<body><h1>Down for maintenance</h1></body></html>\n")
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Length", strconv.Itoa(len(page)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(page)
+	case f.Kind == FaultObject:
+		msg := f.Message
+		if msg == "" {
+			msg = "simulated: an object instead of the array of events"
+		}
+		writeMessage(w, http.StatusOK, msg)
 	case f.Kind == FaultMalformed:
 		bad := []byte(`[{"id":"5e95d60b05e8907888c4e009","timestamp":,"service":"directory"}}`)
 		h.Set("Content-Length", strconv.Itoa(len(bad)))

@@ -80,6 +80,21 @@ func TestFaults(t *testing.T) {
 				var syn *json.SyntaxError
 				assert.ErrorAs(t, json.Unmarshal(body, &v), &syn)
 			}, 200},
+		{"HTML page", Fault{Kind: FaultHTML},
+			func(t *testing.T, resp *http.Response, body []byte, doErr, readErr error) {
+				require.NoError(t, doErr)
+				require.NoError(t, readErr)
+				assert.Equal(t, 200, resp.StatusCode)
+				assert.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
+				assert.True(t, bytes.HasPrefix(body, []byte("<!DOCTYPE html>")), "%s", body)
+			}, 200},
+		{"JSON object", Fault{Kind: FaultObject, Message: "temporarily unavailable"},
+			func(t *testing.T, resp *http.Response, body []byte, doErr, readErr error) {
+				require.NoError(t, doErr)
+				require.NoError(t, readErr)
+				assert.Equal(t, 200, resp.StatusCode)
+				assert.Equal(t, "temporarily unavailable", message(t, body))
+			}, 200},
 		{"cursor moved backwards", Fault{Kind: FaultCursorBack},
 			func(t *testing.T, resp *http.Response, body []byte, doErr, readErr error) {
 				validPage(t, resp, body, doErr, readErr)

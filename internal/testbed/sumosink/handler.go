@@ -44,6 +44,8 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sink) receive(w http.ResponseWriter, r *http.Request) {
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	code := strings.TrimPrefix(r.URL.Path, PathPrefix)
 	if subtle.ConstantTimeCompare([]byte(code), []byte(s.cfg.Code)) != 1 {
 		s.answer(w, r, http.StatusUnauthorized, 0)

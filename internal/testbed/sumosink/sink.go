@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -81,6 +82,39 @@ type Stats struct {
 	PendingFaults int `json:"pending_faults"`
 }
 
+// seenBody is what the sink keeps of every distinct body, also with CountOnly.
+type seenBody struct {
+	count uint32
+	first int64 // arrival of the first copy, unix nanoseconds
+}
+
+// Arrival is what the sink knows of one distinct message body: how many copies arrived, and
+// when the first one did.
+type Arrival struct {
+	Count int
+	First time.Time
+}
+
+// InFlight is the number of requests on the source path being handled. A request whose client
+// died is still handled (and recorded) when its body had been sent: a slow answer reads the
+// body only after its delay.
+func (s *Sink) InFlight() int { return int(s.inFlight.Load()) }
+
+// Hash is the key of a message body in Arrivals (stable for the lifetime of the sink).
+func (s *Sink) Hash(body string) uint64 { return maphash.String(s.seed, body) }
+
+// Arrivals returns, by Hash of the body, the copies and first arrival of every distinct
+// message recorded (also with CountOnly).
+func (s *Sink) Arrivals() map[uint64]Arrival {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[uint64]Arrival, len(s.seen))
+	for h, sb := range s.seen {
+		out[h] = Arrival{Count: int(sb.count), First: time.Unix(0, sb.first)}
+	}
+	return out
+}
+
 type stored struct {
 	body string
 	meta *Metadata
@@ -94,8 +128,8 @@ type Sink struct {
 
 	mu         sync.Mutex
 	messages   []stored
-	total      int // messages recorded (also with CountOnly)
-	seen       map[uint64]uint32
+	total      int                 // messages recorded (also with CountOnly)
+	seen       map[uint64]seenBody // by Hash of the body
 	byCategory map[string]int
 	requests   map[int]int
 	dropped    int
@@ -107,6 +141,7 @@ type Sink struct {
 	downRetry  int
 	dropUntil  time.Time
 	changed    chan struct{} // closed and replaced whenever messages are recorded
+	inFlight   atomic.Int64  // requests on the source path being handled
 
 	server   *http.Server
 	listener net.Listener
@@ -222,7 +257,7 @@ func (s *Sink) Reset() {
 
 func (s *Sink) resetLocked() {
 	s.messages, s.total = nil, 0
-	s.seen = make(map[uint64]uint32)
+	s.seen = make(map[uint64]seenBody)
 	s.byCategory = make(map[string]int)
 	s.requests = make(map[int]int)
 	s.dropped, s.compressed, s.plain = 0, 0, 0
@@ -258,11 +293,18 @@ func (s *Sink) record(meta *Metadata, lines []string, compressed, plain int) {
 	if !s.cfg.CountOnly {
 		s.messages = slices.Grow(s.messages, len(lines))
 	}
+	now := time.Now().UnixNano()
 	for _, l := range lines {
 		if !s.cfg.CountOnly {
 			s.messages = append(s.messages, stored{body: l, meta: meta})
 		}
-		s.seen[maphash.String(s.seed, l)]++
+		h := maphash.String(s.seed, l)
+		sb := s.seen[h]
+		if sb.count == 0 {
+			sb.first = now
+		}
+		sb.count++
+		s.seen[h] = sb
 	}
 	s.total += len(lines)
 	s.byCategory[meta.Category] += len(lines)

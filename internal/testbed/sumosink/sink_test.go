@@ -421,3 +421,57 @@ func TestNewRequiresCode(t *testing.T) {
 	_, err := New(Config{})
 	require.ErrorContains(t, err, "Code is required")
 }
+
+// TestArrivals: copies and first arrival of every distinct body, kept also with CountOnly.
+func TestArrivals(t *testing.T) {
+	for _, countOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("CountOnly=%v", countOnly), func(t *testing.T) {
+			s := startSink(t, Config{CountOnly: countOnly})
+			client := &http.Client{}
+			defer client.CloseIdleConnections()
+			before := time.Now()
+			resp, _ := send(t, client, s, post{body: "a\nb\n"})
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			afterFirst := time.Now()
+			resp, _ = send(t, client, s, post{encoding: "gzip", body: "b\nc\n"})
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+
+			arr := s.Arrivals()
+			require.Len(t, arr, 3)
+			a, b, c := arr[s.Hash("a")], arr[s.Hash("b")], arr[s.Hash("c")]
+			assert.Equal(t, []int{1, 2, 1}, []int{a.Count, b.Count, c.Count})
+			for _, x := range []Arrival{a, b} {
+				assert.False(t, x.First.Before(before), "first arrival %s before the send", x.First)
+				assert.False(t, x.First.After(afterFirst), "the first copy's time is kept")
+			}
+			assert.False(t, c.First.Before(a.First))
+			assert.NotContains(t, arr, s.Hash("d"))
+			assert.Equal(t, 1, s.Stats().Duplicates)
+		})
+	}
+}
+
+// TestInFlight: a request is in flight while its slow answer waits, also after its client gave
+// up (its body is read after the delay, then recorded).
+func TestInFlight(t *testing.T) {
+	s := startSink(t, Config{CountOnly: true})
+	s.InjectFaults(Fault{DelayMS: 300})
+	ctx, cancel := context.WithCancel(t.Context())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL(), strings.NewReader("late\n"))
+	require.NoError(t, err)
+	client := &http.Client{}
+	defer client.CloseIdleConnections()
+	done := make(chan error, 1)
+	go func() {
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return s.InFlight() == 1 }, 5*time.Second, time.Millisecond)
+	cancel()
+	require.Error(t, <-done)
+	require.Eventually(t, func() bool { return s.InFlight() == 0 }, 5*time.Second, time.Millisecond)
+	assert.Equal(t, 1, s.Count(), "the body was sent before the client gave up: recorded")
+}
