@@ -30,7 +30,7 @@ type budget struct {
 func newBudget(cfg *Config) *budget {
 	b := &budget{
 		requests: make(chan struct{}, cfg.MaxConcurrentRequests),
-		pages:    make(chan struct{}, cfg.MaxConcurrentRequests+1),
+		pages:    make(chan struct{}, cfg.MaxConcurrentRequests),
 	}
 	if cfg.MaxRequestsPerSecond > 0 {
 		b.limiter = rate.NewLimiter(rate.Limit(cfg.MaxRequestsPerSecond), 1)

@@ -497,7 +497,12 @@ type fetchedPage struct {
 	budget  *budget
 }
 
+// release returns the page's body buffer and its page slot: nothing may use the page after.
 func (fp *fetchedPage) release() {
+	if fp.page != nil {
+		fp.page.Release()
+		fp.page, fp.events = nil, nil
+	}
 	if fp.budget != nil {
 		fp.budget.releasePage()
 		fp.budget = nil

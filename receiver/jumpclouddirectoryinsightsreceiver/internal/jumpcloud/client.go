@@ -82,9 +82,20 @@ type Page struct {
 	RequestID   string
 	// Last is true when no further page exists: fewer results than the limit, or none.
 	Last bool
+	// body is the pooled buffer the events alias (nil once released).
+	body *[]byte
 	// Incomplete counts the events without a string id or an RFC3339 timestamp: they are in
 	// Events all the same (ID empty, Timestamp zero).
 	Incomplete int
+}
+
+// Release hands the page's body buffer back for the next page. The page and its events (their
+// Raw bytes alias the body) must not be used afterwards. A page that is never released is
+// simply left to the garbage collector.
+func (p *Page) Release() {
+	p.Events = nil
+	putBodyBuffer(p.body)
+	p.body = nil
 }
 
 // Client queries the Directory Insights API. It is safe for concurrent use.
@@ -129,7 +140,18 @@ func (c *Client) Events(ctx context.Context, q Query) (*Page, error) {
 		return nil, &Error{Kind: KindConfig, Message: fmt.Sprintf("start_time %s is not before end_time %s",
 			q.StartTime.Format(time.RFC3339Nano), q.EndTime.Format(time.RFC3339Nano))}
 	}
-	resp, body, err := c.post(ctx, EventsPath, q)
+	buf := getBodyBuffer()
+	page, err := c.events(ctx, q, buf)
+	if err != nil {
+		putBodyBuffer(buf)
+		return nil, err
+	}
+	page.body = buf
+	return page, nil
+}
+
+func (c *Client) events(ctx context.Context, q Query, buf *[]byte) (*Page, error) {
+	resp, body, err := c.post(ctx, EventsPath, q, buf)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +190,9 @@ func (c *Client) Events(ctx context.Context, q Query) (*Page, error) {
 // Count runs one `/events/count` query (start/end/service of q; paging fields are ignored).
 func (c *Client) Count(ctx context.Context, q Query) (int64, error) {
 	q.Limit, q.Sort, q.SearchAfter = 0, "", nil
-	resp, body, err := c.post(ctx, CountPath, q)
+	buf := getBodyBuffer()
+	defer putBodyBuffer(buf)
+	resp, body, err := c.post(ctx, CountPath, q, buf)
 	if err != nil {
 		return 0, err
 	}
@@ -199,7 +223,9 @@ func headerInt(h http.Header, name string, def int) int {
 }
 
 // post sends one query and returns the response with its whole body, or a classified *Error.
-func (c *Client) post(ctx context.Context, path string, q Query) (*http.Response, []byte, error) {
+// A 2xx body is in a buffer of the page body pool: the caller hands *buf back with
+// putBodyBuffer once nothing refers to the body any more (on every path, error or not).
+func (c *Client) post(ctx context.Context, path string, q Query, buf *[]byte) (*http.Response, []byte, error) {
 	reqBody, err := json.Marshal(q)
 	if err != nil {
 		return nil, nil, &Error{Kind: KindConfig, Message: "cannot encode query", Err: err}
@@ -236,7 +262,7 @@ func (c *Client) post(ctx context.Context, path string, q Query) (*http.Response
 		return nil, nil, &Error{Kind: KindTransient, Err: err}
 	}
 	defer resp.Body.Close()
-	body, readErr := readBody(resp, c.settings.MaxResponseBytes)
+	body, readErr := readBody(resp, c.settings.MaxResponseBytes, buf)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, nil, &Error{
 			Kind:       classifyStatus(resp.StatusCode),
