@@ -16,8 +16,12 @@ import (
 //   - at most max_concurrent_requests API requests in flight;
 //   - at most max_requests_per_second when set (golang.org/x/time/rate);
 //   - a 429 pauses every stream (the API's rate limit is per account, not per organization);
-//   - at most max_concurrent_requests + 1 pages held in memory, from the request until the next
-//     consumer accepted all of its events: fetching overlaps delivery, memory stays bounded.
+//   - while a delivery is refused (the destination is down), no request starts: a Sumo Logic
+//     outage pauses collection instead of filling memory with pages nobody can take;
+//   - at most pageSlots pages held in memory, from the moment their body is read until the next
+//     consumer accepted all of their events. A request waiting for the API holds no page slot,
+//     so fetching overlaps delivery (latency is hidden) while the memory of page bodies (10 MB
+//     for 10000 events) stays bounded: max(2, (max_concurrent_requests+1)/2) pages.
 type budget struct {
 	requests chan struct{}
 	pages    chan struct{}
@@ -25,12 +29,22 @@ type budget struct {
 
 	mu          sync.Mutex
 	pausedUntil time.Time
+	// refused counts the deliveries being retried; resumed is closed and replaced when it
+	// drops to 0.
+	refused int
+	resumed chan struct{}
+}
+
+// pageSlots is how many page bodies the streams may hold at once.
+func pageSlots(maxConcurrentRequests int) int {
+	return max(2, (maxConcurrentRequests+1)/2)
 }
 
 func newBudget(cfg *Config) *budget {
 	b := &budget{
 		requests: make(chan struct{}, cfg.MaxConcurrentRequests),
-		pages:    make(chan struct{}, cfg.MaxConcurrentRequests),
+		pages:    make(chan struct{}, pageSlots(cfg.MaxConcurrentRequests)),
+		resumed:  make(chan struct{}),
 	}
 	if cfg.MaxRequestsPerSecond > 0 {
 		b.limiter = rate.NewLimiter(rate.Limit(cfg.MaxRequestsPerSecond), 1)
@@ -50,13 +64,21 @@ func (b *budget) acquirePage(ctx context.Context) error {
 
 func (b *budget) releasePage() { <-b.pages }
 
-// do runs one API request within the budget: after a shared pause, at the configured rate,
-// with a free request slot.
+// do runs one API request within the budget: after a shared pause, while deliveries are
+// accepted, at the configured rate, with a free request slot.
 func (b *budget) do(ctx context.Context, request func(context.Context) error) error {
 	for {
 		b.mu.Lock()
-		wait := time.Until(b.pausedUntil)
+		wait, refused, resumed := time.Until(b.pausedUntil), b.refused, b.resumed
 		b.mu.Unlock()
+		if refused > 0 {
+			select {
+			case <-resumed:
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		if wait <= 0 {
 			break
 		}
@@ -76,6 +98,23 @@ func (b *budget) do(ctx context.Context, request func(context.Context) error) er
 	}
 	defer func() { <-b.requests }()
 	return request(ctx)
+}
+
+// deliveryRefused records a delivery that the next consumer refused and that is being retried
+// (done with deliveryAccepted): no request starts meanwhile.
+func (b *budget) deliveryRefused() {
+	b.mu.Lock()
+	b.refused++
+	b.mu.Unlock()
+}
+
+func (b *budget) deliveryAccepted() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.refused--; b.refused == 0 {
+		close(b.resumed)
+		b.resumed = make(chan struct{})
+	}
 }
 
 // pause holds every stream's next request for d (a 429 with or without Retry-After).

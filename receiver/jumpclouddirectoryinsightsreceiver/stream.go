@@ -512,22 +512,25 @@ func (fp *fetchedPage) release() {
 // fetchPage fetches the page of slice i after cursor. delivered and lastID are the slice's
 // progress inside that page (a previous run delivered its first events).
 func (s *stream) fetchPage(ctx context.Context, i int, cursor []byte, delivered int, lastID string) *fetchedPage {
-	if err := s.r.budget.acquirePage(ctx); err != nil {
-		return &fetchedPage{err: err}
-	}
-	fp := &fetchedPage{budget: s.r.budget}
+	fp := &fetchedPage{}
 	s.mu.Lock()
 	sl := s.cp.Slices[i]
 	s.mu.Unlock()
 	err := s.r.budget.do(ctx, func(ctx context.Context) error {
 		var err error
-		fp.page, err = s.client.Events(ctx, jumpcloud.Query{
+		fp.page, err = s.client.EventsReserving(ctx, jumpcloud.Query{
 			Service:     s.r.cfg.services(),
 			StartTime:   sl.Start,
 			EndTime:     sl.End,
 			Limit:       s.r.cfg.PageSize,
 			Sort:        "ASC",
 			SearchAfter: cursor,
+		}, func(ctx context.Context) error {
+			if err := s.r.budget.acquirePage(ctx); err != nil {
+				return err
+			}
+			fp.budget = s.r.budget // released with the page
+			return nil
 		})
 		return err
 	})
@@ -681,6 +684,12 @@ func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Eve
 		return nil
 	}
 	bo := newBackOff(s.r.cfg.BackOff)
+	refused := false
+	defer func() {
+		if refused {
+			s.r.budget.deliveryAccepted()
+		}
+	}()
 	for {
 		logs := s.conv.convert(fresh, s.r.now())
 		obsCtx := s.r.obsrecv.StartLogsOp(deliverCtx)
@@ -700,6 +709,10 @@ func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Eve
 			return context.Canceled // shutting down: not committed, re-sent after the restart
 		}
 		s.setState(stateError, errFirstPartyGeneric, fmt.Errorf("next consumer refused %d events: %w", len(fresh), err))
+		if !refused {
+			refused = true
+			s.r.budget.deliveryRefused()
+		}
 		if !httpretry.Sleep(ctx, min(bo.NextBackOff(), maxDeliveryRetryInterval)) {
 			return ctx.Err()
 		}

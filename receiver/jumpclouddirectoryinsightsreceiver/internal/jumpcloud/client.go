@@ -135,13 +135,21 @@ func NewClient(hc *http.Client, s Settings) (*Client, error) {
 
 // Events runs one `/events` query and returns its page.
 func (c *Client) Events(ctx context.Context, q Query) (*Page, error) {
+	return c.EventsReserving(ctx, q, nil)
+}
+
+// EventsReserving is Events calling reserve once the answer's headers say 2xx, before its body
+// is read: the caller bounds how many page bodies are held in memory at once, without holding
+// that memory while a request waits for the API. An error of reserve (its context ended) ends
+// the request.
+func (c *Client) EventsReserving(ctx context.Context, q Query, reserve func(context.Context) error) (*Page, error) {
 	if !q.EndTime.IsZero() && !q.EndTime.After(q.StartTime) {
 		// The API would answer 400 and, as Elastic learnt, a poller must never send this.
 		return nil, &Error{Kind: KindConfig, Message: fmt.Sprintf("start_time %s is not before end_time %s",
 			q.StartTime.Format(time.RFC3339Nano), q.EndTime.Format(time.RFC3339Nano))}
 	}
 	buf := getBodyBuffer()
-	page, err := c.events(ctx, q, buf)
+	page, err := c.events(ctx, q, buf, reserve)
 	if err != nil {
 		putBodyBuffer(buf)
 		return nil, err
@@ -150,8 +158,8 @@ func (c *Client) Events(ctx context.Context, q Query) (*Page, error) {
 	return page, nil
 }
 
-func (c *Client) events(ctx context.Context, q Query, buf *[]byte) (*Page, error) {
-	resp, body, err := c.post(ctx, EventsPath, q, buf)
+func (c *Client) events(ctx context.Context, q Query, buf *[]byte, reserve func(context.Context) error) (*Page, error) {
+	resp, body, err := c.post(ctx, EventsPath, q, buf, reserve)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +200,7 @@ func (c *Client) Count(ctx context.Context, q Query) (int64, error) {
 	q.Limit, q.Sort, q.SearchAfter = 0, "", nil
 	buf := getBodyBuffer()
 	defer putBodyBuffer(buf)
-	resp, body, err := c.post(ctx, CountPath, q, buf)
+	resp, body, err := c.post(ctx, CountPath, q, buf, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -225,7 +233,7 @@ func headerInt(h http.Header, name string, def int) int {
 // post sends one query and returns the response with its whole body, or a classified *Error.
 // A 2xx body is in a buffer of the page body pool: the caller hands *buf back with
 // putBodyBuffer once nothing refers to the body any more (on every path, error or not).
-func (c *Client) post(ctx context.Context, path string, q Query, buf *[]byte) (*http.Response, []byte, error) {
+func (c *Client) post(ctx context.Context, path string, q Query, buf *[]byte, reserve func(context.Context) error) (*http.Response, []byte, error) {
 	reqBody, err := json.Marshal(q)
 	if err != nil {
 		return nil, nil, &Error{Kind: KindConfig, Message: "cannot encode query", Err: err}
@@ -262,6 +270,11 @@ func (c *Client) post(ctx context.Context, path string, q Query, buf *[]byte) (*
 		return nil, nil, &Error{Kind: KindTransient, Err: err}
 	}
 	defer resp.Body.Close()
+	if reserve != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		if err := reserve(ctx); err != nil {
+			return nil, nil, &Error{Kind: KindTransient, StatusCode: resp.StatusCode, Message: "waiting to read the page", Err: err}
+		}
+	}
 	body, readErr := readBody(resp, c.settings.MaxResponseBytes, buf)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, nil, &Error{
