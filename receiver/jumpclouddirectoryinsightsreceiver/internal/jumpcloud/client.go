@@ -148,17 +148,17 @@ func (c *Client) EventsReserving(ctx context.Context, q Query, reserve func(cont
 		return nil, &Error{Kind: KindConfig, Message: fmt.Sprintf("start_time %s is not before end_time %s",
 			q.StartTime.Format(time.RFC3339Nano), q.EndTime.Format(time.RFC3339Nano))}
 	}
-	buf := getBodyBuffer()
+	buf := new(*[]byte)
 	page, err := c.events(ctx, q, buf, reserve)
 	if err != nil {
-		putBodyBuffer(buf)
+		putBodyBuffer(*buf)
 		return nil, err
 	}
-	page.body = buf
+	page.body = *buf
 	return page, nil
 }
 
-func (c *Client) events(ctx context.Context, q Query, buf *[]byte, reserve func(context.Context) error) (*Page, error) {
+func (c *Client) events(ctx context.Context, q Query, buf **[]byte, reserve func(context.Context) error) (*Page, error) {
 	resp, body, err := c.post(ctx, EventsPath, q, buf, reserve)
 	if err != nil {
 		return nil, err
@@ -198,8 +198,8 @@ func (c *Client) events(ctx context.Context, q Query, buf *[]byte, reserve func(
 // Count runs one `/events/count` query (start/end/service of q; paging fields are ignored).
 func (c *Client) Count(ctx context.Context, q Query) (int64, error) {
 	q.Limit, q.Sort, q.SearchAfter = 0, "", nil
-	buf := getBodyBuffer()
-	defer putBodyBuffer(buf)
+	buf := new(*[]byte)
+	defer func() { putBodyBuffer(*buf) }()
 	resp, body, err := c.post(ctx, CountPath, q, buf, nil)
 	if err != nil {
 		return 0, err
@@ -231,9 +231,10 @@ func headerInt(h http.Header, name string, def int) int {
 }
 
 // post sends one query and returns the response with its whole body, or a classified *Error.
-// A 2xx body is in a buffer of the page body pool: the caller hands *buf back with
-// putBodyBuffer once nothing refers to the body any more (on every path, error or not).
-func (c *Client) post(ctx context.Context, path string, q Query, buf *[]byte, reserve func(context.Context) error) (*http.Response, []byte, error) {
+// A 2xx body is read into a buffer of the page body pool, taken only then (a request waiting
+// for the API holds none) and stored in *buf: the caller hands it back with putBodyBuffer once
+// nothing refers to the body any more (on every path, error or not).
+func (c *Client) post(ctx context.Context, path string, q Query, buf **[]byte, reserve func(context.Context) error) (*http.Response, []byte, error) {
 	reqBody, err := json.Marshal(q)
 	if err != nil {
 		return nil, nil, &Error{Kind: KindConfig, Message: "cannot encode query", Err: err}
@@ -275,7 +276,14 @@ func (c *Client) post(ctx context.Context, path string, q Query, buf *[]byte, re
 			return nil, nil, &Error{Kind: KindTransient, StatusCode: resp.StatusCode, Message: "waiting to read the page", Err: err}
 		}
 	}
-	body, readErr := readBody(resp, c.settings.MaxResponseBytes, buf)
+	var body []byte
+	var readErr error
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		*buf = getBodyBuffer()
+		body, readErr = readBody(resp, c.settings.MaxResponseBytes, *buf)
+	} else {
+		body, readErr = readBody(resp, c.settings.MaxResponseBytes, nil)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, nil, &Error{
 			Kind:       classifyStatus(resp.StatusCode),
