@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
 )
 
 // Event is one Directory Insights event: its original bytes plus the fields a collector needs.
@@ -50,7 +52,7 @@ func (d *Decoder) Decode(body []byte) (events []Event, incomplete int, err error
 // emit shapes the docs do not list): with ID empty and/or Timestamp zero, and counted in the
 // second result, so that one odd event never stalls collection.
 func parseEvents(body []byte, in *interner) ([]Event, int, error) {
-	if !json.Valid(body) {
+	if !validJSON(body) {
 		return nil, 0, errors.New("response body is not valid JSON (truncated or malformed)")
 	}
 	i := skipSpace(body, 0)
@@ -81,6 +83,23 @@ func parseEvents(body []byte, in *interner) ([]Event, int, error) {
 		}
 	}
 	return events, incomplete, nil
+}
+
+// validJSON is encoding/json.Valid at a fraction of its cost (it was half of the time spent on
+// a page): github.com/valyala/fastjson's validator, which differs from encoding/json only in
+// accepting raw control characters inside strings, so a body with any byte below 0x20 (rare:
+// the API sends compact JSON) is checked by encoding/json too. FuzzDecodePage compares the
+// outcome with encoding/json.
+func validJSON(body []byte) bool {
+	if fastjson.ValidateBytes(body) != nil {
+		return false
+	}
+	for _, c := range body {
+		if c < 0x20 {
+			return json.Valid(body)
+		}
+	}
+	return true
 }
 
 // estimateCount guesses the number of events from the body size (events are rarely smaller
