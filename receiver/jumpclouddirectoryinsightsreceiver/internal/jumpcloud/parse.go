@@ -63,11 +63,14 @@ func parseEvents(body []byte, in *interner) ([]Event, int, error) {
 	incomplete := 0
 	i = skipSpace(body, i+1)
 	for i < len(body) && body[i] != ']' {
-		end := skipValue(body, i)
-		ev := Event{Raw: body[i:end]}
-		if ev.Raw[0] == '{' {
-			extractFields(ev.Raw, &ev, in)
+		var ev Event
+		var end int
+		if body[i] == '{' {
+			end = extractFields(body, i, &ev, in) // one walk: the fields and the object's end
+		} else {
+			end = skipValue(body, i)
 		}
+		ev.Raw = body[i:end]
 		if ev.ID == "" || ev.Timestamp.IsZero() {
 			incomplete++
 		}
@@ -115,8 +118,10 @@ func estimateCount(body []byte) int {
 // extractFields reads the top-level keys of one (valid) JSON object. Fields that are absent,
 // not strings or (timestamp) not RFC3339 are left empty. As with encoding/json, the last
 // occurrence of a repeated key wins.
-func extractFields(obj []byte, ev *Event, in *interner) {
-	i := skipSpace(obj, 1)
+//
+// The object starts at obj[start]; the index just past its closing brace is returned.
+func extractFields(obj []byte, start int, ev *Event, in *interner) int {
+	i := skipSpace(obj, start+1)
 	for i < len(obj) && obj[i] != '}' {
 		keyEnd := skipValue(obj, i)
 		key := obj[i+1 : keyEnd-1]
@@ -155,6 +160,7 @@ func extractFields(obj []byte, ev *Event, in *interner) {
 			i = skipSpace(obj, i+1)
 		}
 	}
+	return min(i+1, len(obj))
 }
 
 // unquote returns the Go string of a JSON string literal (quotes included in lit). Like
