@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -418,4 +419,31 @@ func (r *recorder) WriteHeader(s int)           { r.status = s }
 func TestNewRequiresCode(t *testing.T) {
 	_, err := New(Config{})
 	require.ErrorContains(t, err, "Code is required")
+}
+
+// A held upload whose client gives up during the delay ends at once and records nothing: the
+// server's Shutdown is not held up for the whole delay, and no phantom delivery is recorded.
+func TestHeldUploadEndsWithItsClient(t *testing.T) {
+	s, err := New(Config{Code: testCode})
+	require.NoError(t, err)
+	ts := httptest.NewServer(s)
+	s.InjectFaults(Fault{DelayMS: int(time.Hour / time.Millisecond)})
+	client := &http.Client{Timeout: 200 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Post(ts.URL+PathPrefix+testCode, "text/plain", strings.NewReader("held\n"))
+	if err == nil {
+		resp.Body.Close()
+	}
+	require.Error(t, err, "the answer is held")
+
+	closed := make(chan struct{})
+	go func() {
+		ts.Close() // waits for the handlers
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the held upload outlived its client")
+	}
+	assert.Zero(t, s.Count())
 }
