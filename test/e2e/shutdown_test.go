@@ -25,6 +25,10 @@ const (
 	heldFor = time.Minute
 )
 
+// shutdownArgs make pages of 2,000 events: the backfill is 10 pages (of about two uploads
+// each), so a held request always falls in the middle of it.
+var shutdownArgs = []string{"--set=receivers.jumpclouddirectoryinsights.page_size=2000"}
+
 // startShutdownRun backfills shutdownEvents, starts the collector and waits until a quarter of
 // them reached the sink: the SIGTERM then comes in the middle of the backfill.
 func startShutdownRun(t *testing.T) (*env, *harness.Collector, string, map[string]string, map[string]struct{}) {
@@ -35,7 +39,7 @@ func startShutdownRun(t *testing.T) (*env, *harness.Collector, string, map[strin
 	want := expectedIDs(t, e.b.Sim)
 	storage := filepath.Join(e.dir, "storage")
 	vars := e.collectorEnv(apiKey, "all")
-	c := e.start(storage, vars)
+	c := e.startWith(configPath(t), storage, vars, shutdownArgs...)
 	require.NoError(t, harness.Poll(t.Context(), time.Minute, 5*time.Millisecond, func() (bool, error) {
 		return e.b.Sink.Count() >= len(want)/4, nil
 	}), "no delivery before the SIGTERM")
@@ -64,7 +68,7 @@ func restartAndCheck(t *testing.T, e *env, storage string, vars map[string]strin
 	require.Zero(t, atStop.duplicates)
 	t.Logf("stopped with %d of %d events at the sink", atStop.messages, len(want))
 
-	e.start(storage, vars)
+	e.startWith(configPath(t), storage, vars, shutdownArgs...)
 	d := requireResumed(t, e, want, atStop)
 	log, err := os.ReadFile(e.logs[len(e.logs)-1])
 	require.NoError(t, err)
