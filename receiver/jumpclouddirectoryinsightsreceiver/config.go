@@ -104,8 +104,8 @@ type Config struct {
 	// MaxPageBytes bounds the body of one page; a larger body is refused as a transient error.
 	// 0 (the default) derives it from PageSize: 64 KiB per event, at least 4 MiB.
 	MaxPageBytes int64 `mapstructure:"max_page_bytes"`
-	// InsecureAllowPlainHTTP permits an http:// endpoint on a host other than the loopback (the
-	// API key would travel in clear text).
+	// InsecureAllowPlainHTTP permits an http:// endpoint or token_endpoint on a host other than
+	// the loopback (the API key or the client secret would travel in clear text).
 	InsecureAllowPlainHTTP bool `mapstructure:"insecure_allow_plain_http"`
 	// BackOff paces retries after transient API errors and refused deliveries. Collection is
 	// retried indefinitely, as the hosted source does: `enabled: false` and a max_elapsed_time
@@ -264,6 +264,9 @@ func (cfg *Config) validateAuth() []error {
 	if cfg.TokenEndpoint != "" {
 		if err := httpendpoint.Validate(cfg.TokenEndpoint); err != nil {
 			errs = append(errs, fmt.Errorf("token_endpoint: %w", err))
+		} else if err := configsecret.CheckPlainHTTP("token_endpoint", cfg.TokenEndpoint, "insecure_allow_plain_http", cfg.InsecureAllowPlainHTTP); err != nil {
+			// The client secret travels in the token request's Basic auth.
+			errs = append(errs, err)
 		}
 	}
 	return errs

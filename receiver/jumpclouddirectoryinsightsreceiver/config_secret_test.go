@@ -3,6 +3,7 @@ package jumpclouddirectoryinsightsreceiver
 import (
 	"context"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,10 +24,12 @@ func TestSecretsAndEndpointSafety(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "key-from-a-file", string(cfg.APIKey))
 	})
-	t.Run("plain http allowed explicitly", func(t *testing.T) {
-		_, err := loadConfig(t, "plain_http_allowed")
-		require.NoError(t, err)
-	})
+	for _, name := range []string{"plain_http_allowed", "plain_http_token_allowed", "plain_http_token_loopback"} {
+		t.Run(name+" passes", func(t *testing.T) {
+			_, err := loadConfig(t, name)
+			require.NoError(t, err)
+		})
+	}
 	tests := []struct {
 		name   string
 		want   string
@@ -35,6 +38,7 @@ func TestSecretsAndEndpointSafety(t *testing.T) {
 		{"secret_control", "api_key: contains a control character", []string{"Injected"}},
 		{"bad_port", "endpoint: the port is not between 1 and 65535", []string{"99999"}},
 		{"plain_http", "endpoint: plain http:// to a host other than the loopback", []string{"api.jumpcloud.com"}},
+		{"plain_http_token", "token_endpoint: plain http:// to a host other than the loopback", []string{"oauth.proxy.example.com", "svc-secret-3c4d5e6f"}},
 		{"max_page_bytes", "max_page_bytes: -1 must not be negative", nil},
 	}
 	for _, tt := range tests {
@@ -59,20 +63,45 @@ func TestMaxPageBytesDefault(t *testing.T) {
 	assert.Equal(t, int64(123456), cfg.maxPageBytes())
 }
 
-// TLS verification stays on: a server with a certificate nobody signed gets no request through
-// and no event is delivered; the failure is reported (and retried: the certificate may be fixed).
+// TLS verification stays on, for the API and for the service accounts' token endpoint: a server
+// with a certificate nobody signed gets no request through and no event is delivered; the failure
+// is reported (and retried: the certificate may be fixed) and never shows the client secret.
 func TestTLSCertificatesAreVerified(t *testing.T) {
 	var served atomic.Bool
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		served.Store(true)
 		_, _ = io.WriteString(w, "[]")
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	cfg := testConfig(srv.URL)
-	sink := new(consumertest.LogsSink)
-	host := newStatusHost()
-	r := startReceiver(t, cfg, host, sink)
-	waitFor(t, 5*time.Second, func() bool { return strings.Contains(lastErrorText(host), "certificate") }, "no certificate error reported")
-	require.NoError(t, r.Shutdown(context.Background()))
-	assert.False(t, served.Load(), "no request reached the handler")
+	tests := []struct {
+		name string
+		cfg  func() *Config
+	}{
+		{name: "API key", cfg: func() *Config { return testConfig(srv.URL) }},
+		{name: "service account", cfg: func() *Config {
+			cfg := testConfig(srv.URL)
+			cfg.APIKey = ""
+			cfg.ClientID, cfg.ClientSecret = testClientID, testClientSecret
+			cfg.OrgID = []string{"5f3e9d8c7b6a5f4e3d2c1b0a"}
+			cfg.TokenEndpoint = srv.URL + "/oauth2/token"
+			return cfg
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			served.Store(false)
+			cfg := tt.cfg()
+			require.NoError(t, cfg.Validate())
+			sink := new(consumertest.LogsSink)
+			host := newStatusHost()
+			r := startReceiver(t, cfg, host, sink)
+			waitFor(t, 5*time.Second, func() bool { return strings.Contains(lastErrorText(host), "certificate") }, "no certificate error reported")
+			require.NoError(t, r.Shutdown(context.Background()))
+			assert.False(t, served.Load(), "no request reached the handler")
+			assert.Zero(t, sink.LogRecordCount())
+			assert.NotContains(t, lastErrorText(host), testClientSecret)
+		})
+	}
 }

@@ -29,7 +29,14 @@ func validate(t *testing.T, bin, config string, vars map[string]string, gates bo
 // the environment.
 func validateArgs(t *testing.T, bin string, vars map[string]string, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), bin, append([]string{"validate"}, args...)...)
+	return runCommand(t, bin, vars, append([]string{"validate"}, args...)...)
+}
+
+// runCommand runs `otelcol-jumpcloud args...` with only vars (and PATH, HOME) in the
+// environment and returns its combined output.
+func runCommand(t *testing.T, bin string, vars map[string]string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), bin, args...)
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	for k, v := range vars {
 		env = append(env, k+"="+v)
@@ -65,6 +72,7 @@ func TestValidate(t *testing.T) {
 		return m
 	}
 	const clientSecret = "e2e-client-secret-4b3a"
+	plainSumoURL := "http://collectors.sumologic.example/receiver/v1/http/" + sinkCode
 	serviceAccount := func(keep ...string) map[string]string {
 		m := without("JUMPCLOUD_API_KEY")
 		m["JUMPCLOUD_CLIENT_ID"], m["JUMPCLOUD_CLIENT_SECRET"], m["JUMPCLOUD_ORG_ID"] = "svc", clientSecret, "5f3e9d8c7b6a5f4e3d2c1b0a"
@@ -101,6 +109,29 @@ func TestValidate(t *testing.T) {
 		{name: "an API key and a service account", vars: serviceAccount("JUMPCLOUD_API_KEY", apiKey), wantErr: []string{"not both"}},
 		{name: "no Sumo Logic URL", vars: without("SUMO_HTTP_SOURCE_URL"), wantErr: []string{"endpoint"}},
 		{name: "an unknown region", vars: with("JUMPCLOUD_REGION", "mars"), wantErr: []string{"region"}},
+		// Plain http:// to a host other than the loopback sends a credential in clear text:
+		// refused for each component unless insecure_allow_plain_http says so.
+		{
+			name: "plain http to a remote API host", vars: with("JUMPCLOUD_ENDPOINT", "http://api.jumpcloud.example/"),
+			wantErr: []string{"jumpclouddirectoryinsights", "endpoint: plain http:// to a host other than the loopback", "insecure_allow_plain_http: true"},
+		},
+		{
+			name: "plain http to a remote token endpoint", vars: serviceAccount("JUMPCLOUD_TOKEN_ENDPOINT", "http://oauth.jumpcloud.example/oauth2/token"),
+			wantErr: []string{"jumpclouddirectoryinsights", "token_endpoint: plain http:// to a host other than the loopback"},
+		},
+		{
+			name: "plain http to a remote Sumo host", vars: with("SUMO_HTTP_SOURCE_URL", plainSumoURL),
+			wantErr: []string{"sumologichttp", "endpoint: plain http:// to a host other than the loopback", "insecure_allow_plain_http: true"},
+		},
+		{
+			name: "plain http to a remote API host, allowed", vars: with("JUMPCLOUD_ENDPOINT", "http://api.jumpcloud.example/"),
+			edit: [2]string{"    timeout: 60s\n", "    timeout: 60s\n    insecure_allow_plain_http: true\n"},
+		},
+		{
+			name: "plain http to a remote Sumo host, allowed", vars: with("SUMO_HTTP_SOURCE_URL", plainSumoURL),
+			edit: [2]string{"    log_format: raw\n", "    log_format: raw\n    insecure_allow_plain_http: true\n"},
+		},
+		{name: "plain http to the loopback", vars: with("JUMPCLOUD_ENDPOINT", "http://127.0.0.1:8080/")},
 		{
 			name: "without the health_check feature gate", vars: required, noGates: true,
 			wantErr: []string{"extension.healthcheck.useComponentStatus"},

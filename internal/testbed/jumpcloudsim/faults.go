@@ -1,9 +1,11 @@
 package jumpcloudsim
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -149,6 +151,22 @@ func (s *Server) nextFault() (Fault, bool) {
 		s.faults = s.faults[1:]
 	}
 	return f, true
+}
+
+// holdRequest waits d before r is processed, or until its client goes away (false). The body is
+// read first: net/http cancels r's context on a closed connection only once the body was read to
+// its end, so without it a held request would outlive its client (and hold up the server's
+// Shutdown) for all of d.
+func holdRequest(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err != nil {
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return httpretry.Sleep(r.Context(), d)
 }
 
 // resetConn closes the client connection with a TCP RST.

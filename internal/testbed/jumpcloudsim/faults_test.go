@@ -238,3 +238,32 @@ func TestSlowBodyStopsWhenClientGivesUp(t *testing.T) {
 	}
 	// the handler returns (goleak in TestMain and ts.Close in cleanup would hang otherwise)
 }
+
+// A held request (latency fault, PageLatency) ends when its client goes away, not after the
+// whole delay: the request is logged without an answer (status 0) at once.
+func TestHeldRequestEndsWithItsClient(t *testing.T) {
+	tests := []struct {
+		name  string
+		cfg   Config
+		fault *Fault
+	}{
+		{name: "latency fault", fault: &Fault{Kind: FaultLatency, Delay: time.Hour}},
+		{name: "page latency", cfg: Config{PageLatency: time.Hour}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim, ts, _ := newTestServer(t, tt.cfg)
+			if tt.fault != nil {
+				require.NoError(t, sim.InjectFault(*tt.fault))
+			}
+			client := &http.Client{Timeout: 200 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+			defer client.CloseIdleConnections()
+			_, _, doErr, _ := rawPost(t, client, ts.URL+EventsPath)
+			require.Error(t, doErr, "the answer is held")
+			require.Eventually(t, func() bool {
+				reqs := sim.Requests()
+				return len(reqs) == 1 && reqs[0].Status == 0
+			}, 5*time.Second, 10*time.Millisecond, "the held request outlived its client")
+		})
+	}
+}

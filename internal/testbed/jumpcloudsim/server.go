@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/jsonenc"
 )
 
@@ -219,14 +218,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_ = resetConn(w)
 			return
 		case FaultLatency:
-			if !httpretry.Sleep(r.Context(), f.Delay) {
+			if !holdRequest(r, f.Delay) {
 				return
 			}
 		default:
 			bodyFault = &f
 		}
 	}
-	if s.cfg.PageLatency > 0 && r.URL.Path == EventsPath && !httpretry.Sleep(r.Context(), s.cfg.PageLatency) {
+	if s.cfg.PageLatency > 0 && r.URL.Path == EventsPath && !holdRequest(r, s.cfg.PageLatency) {
 		return
 	}
 	s.serveAPI(rw, r, &rec, bodyFault)

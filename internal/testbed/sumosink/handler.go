@@ -57,8 +57,18 @@ func (s *Sink) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fault := s.nextFault()
-	if fault != nil && fault.DelayMS > 0 && !httpretry.Sleep(r.Context(), time.Duration(fault.DelayMS)*time.Millisecond) {
-		return
+	if fault != nil && fault.DelayMS > 0 {
+		// The body is read first: net/http cancels r's context on a closed connection only once
+		// the body was read to its end. A client that gives up during the delay then ends the
+		// request, which records nothing, instead of leaving it held for the whole delay.
+		raw, err := io.ReadAll(io.LimitReader(r.Body, 2*int64(s.cfg.MaxBodySize)+64<<10))
+		if err != nil {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		if !httpretry.Sleep(r.Context(), time.Duration(fault.DelayMS)*time.Millisecond) {
+			return
+		}
 	}
 	if fault != nil && !fault.Record {
 		switch {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -451,8 +452,8 @@ func TestArrivals(t *testing.T) {
 	}
 }
 
-// TestInFlight: a request is in flight while its slow answer waits, also after its client gave
-// up (its body is read after the delay, then recorded).
+// TestInFlight: a request is in flight while its slow answer waits; a client that gives up
+// ends it, and nothing is recorded.
 func TestInFlight(t *testing.T) {
 	s := startSink(t, Config{CountOnly: true})
 	s.InjectFaults(Fault{DelayMS: 300})
@@ -473,5 +474,32 @@ func TestInFlight(t *testing.T) {
 	cancel()
 	require.Error(t, <-done)
 	require.Eventually(t, func() bool { return s.InFlight() == 0 }, 5*time.Second, time.Millisecond)
-	assert.Equal(t, 1, s.Count(), "the body was sent before the client gave up: recorded")
+	assert.Zero(t, s.Count(), "the client gave up during the delay: nothing recorded")
+}
+
+// A held upload whose client gives up during the delay ends at once and records nothing: the
+// server's Shutdown is not held up for the whole delay, and no phantom delivery is recorded.
+func TestHeldUploadEndsWithItsClient(t *testing.T) {
+	s, err := New(Config{Code: testCode})
+	require.NoError(t, err)
+	ts := httptest.NewServer(s)
+	s.InjectFaults(Fault{DelayMS: int(time.Hour / time.Millisecond)})
+	client := &http.Client{Timeout: 200 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Post(ts.URL+PathPrefix+testCode, "text/plain", strings.NewReader("held\n"))
+	if err == nil {
+		resp.Body.Close()
+	}
+	require.Error(t, err, "the answer is held")
+
+	closed := make(chan struct{})
+	go func() {
+		ts.Close() // waits for the handlers
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the held upload outlived its client")
+	}
+	assert.Zero(t, s.Count())
 }
