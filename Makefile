@@ -8,12 +8,14 @@ BIN_DIR     := $(CURDIR)/bin
 OCB_VERSION := v0.165.0
 OCB         := $(TOOLS_DIR)/builder-$(OCB_VERSION)
 MDATAGEN    := $(TOOLS_DIR)/mdatagen
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 DIST        := $(BIN_DIR)/otelcol-jumpcloud
 METADATA    := $(shell find receiver exporter -name metadata.yaml 2>/dev/null)
 TEST_TIMEOUT ?= 9m
 FUZZTIME    ?= 10s
 
-.PHONY: all test vet unit fuzz-short e2e-test generate tools bench build run clean e2e
+.PHONY: all test vet lint unit fuzz-short e2e-test generate tools bench build run clean e2e
 
 all: build
 
@@ -26,7 +28,12 @@ $(OCB):
 $(MDATAGEN): internal/tools/go.mod internal/tools/go.sum
 	cd internal/tools && $(GO) build -o $(MDATAGEN) go.opentelemetry.io/collector/cmd/mdatagen
 
-tools: $(OCB) $(MDATAGEN)
+# Same scheme as ocb: a versioned file name, so a version bump installs the new golangci-lint.
+$(GOLANGCI_LINT):
+	GOBIN=$(TOOLS_DIR) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(TOOLS_DIR)/golangci-lint $(GOLANGCI_LINT)
+
+tools: $(OCB) $(MDATAGEN) $(GOLANGCI_LINT)
 
 ## generate: regenerate the mdatagen output of every component.
 generate: $(MDATAGEN)
@@ -34,6 +41,11 @@ generate: $(MDATAGEN)
 
 vet:
 	$(GO) vet ./...
+
+## lint: golangci-lint with .golangci.yml over the root module (./build, ocb's output, is its own
+## module and is not linted).
+lint: $(GOLANGCI_LINT)
+	$(GOLANGCI_LINT) run ./...
 
 # Every package but the end-to-end test, with the race detector.
 unit: build
@@ -54,10 +66,10 @@ fuzz-short:
 		done; \
 	done
 
-## test: what CI runs: vet, the distribution binary, the race tests of every package, a short
+## test: what CI runs: vet, lint, the distribution binary, the race tests of every package, a short
 ## run of every fuzz target, then the end-to-end tests of bin/otelcol-jumpcloud (test/e2e fails
 ## when the binary is missing).
-test: vet unit fuzz-short e2e-test
+test: vet lint unit fuzz-short e2e-test
 
 ## bench: speed and memory figures of the hot paths.
 bench:
