@@ -8,12 +8,14 @@ BIN_DIR     := $(CURDIR)/bin
 OCB_VERSION := v0.165.0
 OCB         := $(TOOLS_DIR)/builder-$(OCB_VERSION)
 MDATAGEN    := $(TOOLS_DIR)/mdatagen
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 DIST        := $(BIN_DIR)/otelcol-jumpcloud
 METADATA    := $(shell find receiver exporter -name metadata.yaml 2>/dev/null)
 TEST_TIMEOUT ?= 9m
 FUZZTIME    ?= 10s
 
-.PHONY: all test vet unit fuzz-short e2e-test generate tools bench build run clean e2e chaos chaos-test
+.PHONY: all test vet lint unit fuzz-short e2e-test generate tools bench bench-go build run clean e2e chaos chaos-test
 
 all: build
 
@@ -26,7 +28,12 @@ $(OCB):
 $(MDATAGEN): internal/tools/go.mod internal/tools/go.sum
 	cd internal/tools && $(GO) build -o $(MDATAGEN) go.opentelemetry.io/collector/cmd/mdatagen
 
-tools: $(OCB) $(MDATAGEN)
+# Same scheme as ocb: a versioned file name, so a version bump installs the new golangci-lint.
+$(GOLANGCI_LINT):
+	GOBIN=$(TOOLS_DIR) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(TOOLS_DIR)/golangci-lint $(GOLANGCI_LINT)
+
+tools: $(OCB) $(MDATAGEN) $(GOLANGCI_LINT)
 
 ## generate: regenerate the mdatagen output of every component.
 generate: $(MDATAGEN)
@@ -34,6 +41,11 @@ generate: $(MDATAGEN)
 
 vet:
 	$(GO) vet ./...
+
+## lint: golangci-lint with .golangci.yml over the root module (./build, ocb's output, is its own
+## module and is not linted).
+lint: $(GOLANGCI_LINT)
+	$(GOLANGCI_LINT) run ./...
 
 # Every package but the end-to-end test, with the race detector.
 unit: build
@@ -54,10 +66,10 @@ fuzz-short:
 		done; \
 	done
 
-## test: what CI runs: vet, the distribution binary, the race tests of every package, a short
-## run of every fuzz target, the end-to-end tests of bin/otelcol-jumpcloud (test/e2e fails
+## test: what CI runs: vet, lint, the distribution binary, the race tests of every package, a
+## short run of every fuzz target, the end-to-end tests of bin/otelcol-jumpcloud (test/e2e fails
 ## when the binary is missing), then a short seeded chaos run.
-test: vet unit fuzz-short e2e-test chaos-test
+test: vet lint unit fuzz-short e2e-test chaos-test
 
 ## chaos-test: the short seeded chaos run (45 s schedule; CHAOS_SEED replays another seed), alone,
 ## after the end-to-end tests; no -race: the simulator and the sink run in the test process.
@@ -72,8 +84,16 @@ chaos: build
 	$(GO) run ./cmd/chaos -collector $(DIST) -config otelcol-config.yaml -duration $(CHAOS_DURATION) \
 		$(if $(CHAOS_SEED),-seed $(CHAOS_SEED),-runs $(CHAOS_RUNS))
 
-## bench: speed and memory figures of the hot paths.
-bench:
+## bench: the performance figures (README, Performance): the Go benchmarks of the hot paths
+## (page -> plog, exporter encoding, simulator), then end-to-end runs of bin/otelcol-jumpcloud with
+## otelcol-config.yaml against the simulator and the sink (cmd/benchdist: events/s, collector
+## CPU-s per million events, peak anonymous RSS, API requests), one table row per run.
+## BENCH_RUNS selects the runs (events/page latency/max_concurrent_requests).
+BENCH_RUNS ?= 200k/0s/4,1m/0s/4,5m/0s/4,200k/0s/1,1m/0s/1,200k/1s/1,200k/1s/4,1m/1s/1,1m/1s/4
+bench: bench-go build
+	$(GO) run ./cmd/benchdist -collector $(DIST) -config otelcol-config.yaml -runs $(BENCH_RUNS)
+
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/... ./receiver/... ./exporter/...
 
 ## build: the otelcol-jumpcloud binary, built by ocb from builder-config.yaml into ./build, then

@@ -106,7 +106,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	defer func() { _ = b.Close() }() // loopback simulator and sink: nothing to report once the demo ends
 	now := time.Now()
 	var flows liveFlows
 	backfill := 0
@@ -120,7 +120,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		flows = append(flows, harness.StartLiveFlow(sim, o.rate/float64(len(orgs)), time.Second))
 	}
-	defer flows.stop()
+	defer func() { _, _ = flows.stop() }() // on an early return; the normal path checks it below
 
 	col, err := harness.StartCollector(harness.CollectorConfig{
 		Binary:     o.collector,
@@ -198,7 +198,7 @@ func report(ctx context.Context, interval time.Duration, b *harness.Backends, fl
 		case <-ctx.Done():
 			return nil
 		case <-col.Done():
-			return fmt.Errorf("the collector exited: %v", col.ExitError())
+			return col.ExitedError()
 		case <-t.C:
 			hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			h, err := col.Health(hctx)

@@ -204,7 +204,7 @@ func (e *sumoExporter) sendGroup(ctx context.Context, ld plog.Logs, g *group, b 
 		for sli := 0; sli < sls.Len(); sli++ {
 			lrs := sls.At(sli).LogRecords()
 			for lri := 0; lri < lrs.Len(); lri++ {
-				ref := recordRef{rl: int32(rli), sl: int32(sli), lr: int32(lri)}
+				ref := recordRef{rl: int32(rli), sl: int32(sli), lr: int32(lri)} //nolint:gosec // G115: indexes within one request, far below 2^31
 				if res.retryErr != nil {
 					res.failed = append(res.failed, ref)
 					continue

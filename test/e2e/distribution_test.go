@@ -50,7 +50,7 @@ func runCommand(t *testing.T, bin string, vars map[string]string, args ...string
 // configuration error is refused with a message naming the field (and never the secret).
 func TestValidate(t *testing.T) {
 	bin := collectorBinary(t)
-	real, err := os.ReadFile(configPath(t))
+	shipped, err := os.ReadFile(configPath(t))
 	require.NoError(t, err)
 	required := map[string]string{
 		"JUMPCLOUD_API_KEY":    apiKey,
@@ -141,9 +141,9 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := configPath(t)
 			if tt.edit[0] != "" {
-				require.Contains(t, string(real), tt.edit[0], "the edit applies to otelcol-config.yaml")
+				require.Contains(t, string(shipped), tt.edit[0], "the edit applies to otelcol-config.yaml")
 				cfg = filepath.Join(t.TempDir(), "config.yaml")
-				require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(real), tt.edit[0], tt.edit[1], 1)), 0o600))
+				require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(shipped), tt.edit[0], tt.edit[1], 1)), 0o600))
 			}
 			out, err := validate(t, bin, cfg, tt.vars, !tt.noGates)
 			require.NotContains(t, out, apiKey)

@@ -47,7 +47,7 @@ func TestAPIOutageRecovers(t *testing.T) {
 	now := time.Now()
 	require.NoError(t, e.b.Sim.Generate(1000, now.Add(-time.Hour), now))
 	c := e.start(filepath.Join(e.dir, "storage"), e.collectorEnv(apiKey, "all"))
-	h, err := c.WaitHealth(t.Context(), 30*time.Second, func(h harness.Health) bool {
+	_, err := c.WaitHealth(t.Context(), 30*time.Second, func(h harness.Health) bool {
 		return h.ReceiverStatus() == harness.StatusOK
 	})
 	require.NoError(t, err)
@@ -59,7 +59,7 @@ func TestAPIOutageRecovers(t *testing.T) {
 	}))
 	// New events during the outage must still arrive afterwards.
 	require.NoError(t, e.b.Sim.Generate(500, time.Now().Add(-time.Second), time.Now()))
-	h, err = c.WaitHealth(t.Context(), 30*time.Second, func(h harness.Health) bool {
+	h, err := c.WaitHealth(t.Context(), 30*time.Second, func(h harness.Health) bool {
 		return h.ReceiverStatus() == harness.StatusRecoverableError
 	})
 	require.NoError(t, err)

@@ -155,6 +155,15 @@ func (c *Collector) ExitError() error {
 	return c.waitErr
 }
 
+// ExitedError is the error of a wait that ended because the collector exited on its own: it
+// wraps ExitError, and says so when the exit was clean (ExitError is nil).
+func (c *Collector) ExitedError() error {
+	if err := c.ExitError(); err != nil {
+		return fmt.Errorf("the collector exited: %w", err)
+	}
+	return errors.New("the collector exited with status 0")
+}
+
 // Kill sends SIGKILL (a crash: no shutdown, no flush) and waits for the exit.
 func (c *Collector) Kill() error {
 	select {
@@ -200,7 +209,7 @@ func FreePort() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("harness: free port: %w", err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }() // only its port was wanted
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
@@ -236,7 +245,7 @@ func Tail(path string, n int) string {
 	if err != nil {
 		return err.Error()
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	var lines []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 4<<20)

@@ -169,7 +169,7 @@ func (c *Collector) WaitHealth(ctx context.Context, timeout time.Duration, cond 
 	err := Poll(ctx, timeout, 100*time.Millisecond, func() (bool, error) {
 		select {
 		case <-c.done:
-			return false, fmt.Errorf("collector exited: %v", c.ExitError())
+			return false, c.ExitedError()
 		default:
 		}
 		h, err := c.Health(ctx)

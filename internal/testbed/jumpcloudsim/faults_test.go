@@ -39,7 +39,7 @@ func TestFaults(t *testing.T) {
 		status int // recorded status
 	}{
 		{"429 with Retry-After", Fault{Kind: FaultStatus, Status: 429, RetryAfter: "7"},
-			func(t *testing.T, resp *http.Response, body []byte, doErr, readErr error) {
+			func(t *testing.T, resp *http.Response, body []byte, doErr, _ error) {
 				require.NoError(t, doErr)
 				assert.Equal(t, 429, resp.StatusCode)
 				assert.Equal(t, "7", resp.Header.Get("Retry-After"))

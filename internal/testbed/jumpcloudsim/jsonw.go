@@ -33,11 +33,10 @@ func (w *jw) key(k string) {
 	w.comma = false
 }
 
-func (w *jw) str(v string)    { w.sep(); w.b = jsonenc.AppendString(w.b, v); w.comma = true }
-func (w *jw) int(v int64)     { w.sep(); w.b = strconv.AppendInt(w.b, v, 10); w.comma = true }
-func (w *jw) bool(v bool)     { w.sep(); w.b = strconv.AppendBool(w.b, v); w.comma = true }
-func (w *jw) null()           { w.sep(); w.b = append(w.b, "null"...); w.comma = true }
-func (w *jw) rawVal(v []byte) { w.sep(); w.b = append(w.b, v...); w.comma = true }
+func (w *jw) str(v string) { w.sep(); w.b = jsonenc.AppendString(w.b, v); w.comma = true }
+func (w *jw) int(v int64)  { w.sep(); w.b = strconv.AppendInt(w.b, v, 10); w.comma = true }
+func (w *jw) bool(v bool)  { w.sep(); w.b = strconv.AppendBool(w.b, v); w.comma = true }
+func (w *jw) null()        { w.sep(); w.b = append(w.b, "null"...); w.comma = true }
 
 // strBytes writes a JSON string from bytes that need no escaping (ids, hex, base64).
 func (w *jw) strBytes(v []byte) {
@@ -61,13 +60,6 @@ func (w *jw) knull(k string)             { w.key(k); w.null() }
 func (w *jw) kobj(k string)              { w.key(k); w.beginObj() }
 func (w *jw) karr(k string)              { w.key(k); w.beginArr() }
 func (w *jw) kfloat(k string, v float64) { w.key(k); w.float(v, 4) }
-func (w *jw) kstrOrNull(k string, v string) {
-	if v == "" {
-		w.knull(k)
-		return
-	}
-	w.kstr(k, v)
-}
 
 // khex writes a random lower-case hex id of n bytes (2n characters).
 func (w *jw) khex(k string, r *rng, n int) {

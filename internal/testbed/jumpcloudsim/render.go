@@ -416,9 +416,10 @@ func (c *evctx) systems() {
 	w.str(time.Unix(0, c.ts).In(loc).Format(time.RFC3339))
 	p := c.user()
 	proc := "sshd"
-	if s.os == "Windows" {
+	switch s.os {
+	case "Windows":
 		proc = pick(c.r, []string{"winlogon.exe", "svchost.exe", "lsass.exe"})
-	} else if s.os == "Mac OS X" {
+	case "Mac OS X":
 		proc = pick(c.r, []string{"loginwindow", "sshd", "screensaver"})
 	}
 	src := c.r.ip()

@@ -73,10 +73,6 @@ type snapshot struct {
 	ext []string
 }
 
-func (s *store) idOf(ids []byte, e *entry) []byte {
-	return ids[e.idOff : e.idOff+uint32(e.idLen)]
-}
-
 // compareKey orders two entries by (millis, id).
 func compareKey(ids []byte, a, b *entry) int {
 	if c := cmp.Compare(millis(a.ts), millis(b.ts)); c != 0 {

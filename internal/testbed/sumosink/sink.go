@@ -18,8 +18,9 @@ const (
 	DefaultMaxBodySize = 1 << 20
 	// PathPrefix is the path of a Sumo Logic HTTP Source, followed by its code.
 	PathPrefix = "/receiver/v1/http/"
-	// MaxFields and MaxFieldValueLength are the Sumo Logic limits on X-Sumo-Fields.
-	MaxFields           = 30
+	// MaxFields is the Sumo Logic limit on the number of X-Sumo-Fields fields.
+	MaxFields = 30
+	// MaxFieldValueLength is the Sumo Logic limit on the length of an X-Sumo-Fields value.
 	MaxFieldValueLength = 200
 )
 

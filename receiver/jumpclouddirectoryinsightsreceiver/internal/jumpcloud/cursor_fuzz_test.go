@@ -157,7 +157,7 @@ func FuzzCheckCursor(f *testing.F) {
 		if desc {
 			a, b = pk, nk
 		}
-		if after, comparable := refAfter(a, b); !comparable || !after {
+		if after, ordered := refAfter(a, b); !ordered || !after {
 			t.Fatalf("accepted %q after %q (desc %v): it does not advance", next, prev, desc)
 		}
 	})
