@@ -224,7 +224,7 @@ func TestSecretsSweep(t *testing.T) {
 		for _, sc := range cols {
 			select {
 			case <-sc.c.Done():
-				return false, fmt.Errorf("collector %s exited: %v", sc.name, sc.c.ExitError())
+				return false, fmt.Errorf("collector %s: %w", sc.name, sc.c.ExitedError())
 			default:
 			}
 		}

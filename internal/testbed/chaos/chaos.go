@@ -145,7 +145,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 	r := &runner{o: o, b: b, sims: b.Sims(), storage: filepath.Join(o.Dir, "storage"), logPath: filepath.Join(o.Dir, "collector.log")}
 	r.report = &Report{Seed: o.Seed, Duration: o.Duration, Injected: map[Kind]int{}, LogPath: r.logPath}
 	r.env = map[string]string{
