@@ -127,7 +127,13 @@ func TestShutdownMidUpload(t *testing.T) {
 				require.Greater(t, e.b.Sink.Count(), atTerm, "the upload in flight was finished during the shutdown")
 			} else {
 				require.GreaterOrEqual(t, took, shutdownGrace, "the upload in flight was given the grace")
-				require.Equal(t, atTerm, e.b.Sink.Count(), "the abandoned upload recorded nothing")
+				// Uploads of other slices that passed the sink before its faults were queued may
+				// still be answered during the grace (and are committed); the held ones are
+				// abandoned: once the process is gone, nothing more is recorded.
+				afterExit := e.b.Sink.Count()
+				require.Never(t, func() bool { return e.b.Sink.Count() != afterExit }, time.Second, 50*time.Millisecond,
+					"an abandoned upload was recorded after the collector exited")
+				t.Logf("recorded during the grace: %d events", afterExit-atTerm)
 			}
 			e.b.Sink.ClearFaults()
 			d := restartAndCheck(t, e, storage, vars, want)
