@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +31,8 @@ type diReceiver struct {
 	status    *statusReporter
 	now       func() time.Time
 	budget    *budget
+	// services is the configuration's service list, computed once for every request.
+	services []string
 
 	httpClient *http.Client
 	storage    storage.Client
@@ -65,6 +66,7 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*diRec
 		status:    newStatusReporter(set.Logger, tb),
 		now:       time.Now,
 		budget:    newBudget(cfg),
+		services:  cfg.services(),
 	}
 	for _, spec := range cfg.streams() {
 		r.status.register(spec.name())
@@ -77,7 +79,7 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*diRec
 func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 	r.status.setHost(host)
 	r.status.setAll(stateStarted)
-	for _, s := range r.cfg.services() {
+	for _, s := range r.services {
 		if !jumpcloud.IsKnownService(s) {
 			r.settings.Logger.Warn("Unknown Directory Insights service: the API may reject it",
 				zap.String("service", s), zap.Strings("known_services", jumpcloud.KnownServices))
@@ -103,7 +105,7 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 		}
 		client, err := jumpcloud.NewClient(hc, jumpcloud.Settings{
 			BaseURL:        r.cfg.baseURL(),
-			APIKey:         strings.TrimSpace(string(r.cfg.APIKey)),
+			APIKey:         string(r.cfg.APIKey),
 			ServiceAccount: r.cfg.serviceAccount(),
 			OrgIDs:         orgs,
 			ProviderID:     st.spec.providerID,

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/harness"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/sumosink"
@@ -396,18 +397,12 @@ func counts(a map[uint64]sumosink.Arrival) map[uint64]int {
 	return out
 }
 
+// sleep waits d (httpretry.Sleep), or returns ctx's error when it ends first.
 func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
+	if !httpretry.Sleep(ctx, d) {
 		return ctx.Err()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return nil
 }
 
 // expected is one event of the simulators.
