@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -111,12 +110,7 @@ func TestRestartResumesInsideTheWindowWithFileStorage(t *testing.T) {
 	require.Less(t, n1, len(want), "the first run must stop mid-window")
 
 	// Second run with the same storage directory.
-	host2 := newStatusHost()
-	cfg2 := *cfg
-	cfg2.StorageID = ptr(addFileStorage(t, host2, filepath.Clean(dir)))
-	second := new(consumertest.LogsSink)
-	startReceiver(t, &cfg2, host2, second)
-	waitFor(t, 30*time.Second, func() bool { return n1+second.LogRecordCount() >= len(want) }, "second run stalled")
+	second := resumeRun(t, cfg, dir, n1, len(want))
 	waitForMorePolls(t, sim, 3)
 
 	got := append(recordIDs(first.AllLogs()), recordIDs(second.AllLogs())...)

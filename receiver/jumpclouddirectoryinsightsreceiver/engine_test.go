@@ -257,12 +257,7 @@ func TestStopInsideAPageResumesAfterTheLastAcceptedBatch(t *testing.T) {
 	require.Less(t, n1, len(want))
 	require.Equal(t, 2, len(first.AllLogs()), "two batches of the page accepted")
 
-	host2 := newStatusHost()
-	cfg2 := *cfg
-	cfg2.StorageID = ptr(addFileStorage(t, host2, dir))
-	second := new(consumertest.LogsSink)
-	startReceiver(t, &cfg2, host2, second)
-	waitFor(t, 30*time.Second, func() bool { return n1+second.LogRecordCount() >= len(want) }, "second run stalled")
+	second := resumeRun(t, cfg, dir, n1, len(want))
 	got := append(recordIDs(first.AllLogs()), recordIDs(second.AllLogs())...)
 	assertSameSequence(t, want, got)
 }
@@ -392,12 +387,7 @@ func TestSkewedWindowIsSplitWhileCollected(t *testing.T) {
 	require.NoError(t, r1.Shutdown(context.Background()))
 	n1 := first.LogRecordCount()
 
-	host2 := newStatusHost()
-	cfg2 := *cfg
-	cfg2.StorageID = ptr(addFileStorage(t, host2, dir))
-	second := new(consumertest.LogsSink)
-	startReceiver(t, &cfg2, host2, second)
-	waitFor(t, 30*time.Second, func() bool { return n1+second.LogRecordCount() >= len(want) }, "second run stalled")
+	second := resumeRun(t, cfg, dir, n1, len(want))
 	assertSameSet(t, want, append(recordIDs(first.AllLogs()), recordIDs(second.AllLogs())...))
 
 	slices := map[[2]time.Time]bool{}

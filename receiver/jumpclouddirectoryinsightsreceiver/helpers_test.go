@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -230,4 +231,17 @@ func onePageServer(t *testing.T, page []byte) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// resumeRun starts a second receiver with cfg on the storage directory dir of a stopped first
+// run that delivered n1 events, and waits until both runs together delivered want events.
+func resumeRun(t *testing.T, cfg *Config, dir string, n1, want int) *consumertest.LogsSink {
+	t.Helper()
+	host := newStatusHost()
+	resumed := *cfg
+	resumed.StorageID = ptr(addFileStorage(t, host, dir))
+	second := new(consumertest.LogsSink)
+	startReceiver(t, &resumed, host, second)
+	waitFor(t, 30*time.Second, func() bool { return n1+second.LogRecordCount() >= want }, "second run stalled")
+	return second
 }
