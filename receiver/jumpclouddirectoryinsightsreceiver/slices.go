@@ -1,0 +1,163 @@
+package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver"
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
+)
+
+// collectSlices runs every unfinished slice of the window concurrently. A worker whose slice is
+// done takes over the second half of the slice with the most time left (splitSlice), so that a
+// window whose events are unevenly spread in time still keeps every request slot busy. Each
+// slice retries its own transient failures; a configuration error stops them all and is
+// returned.
+func (s *stream) collectSlices(ctx, deliverCtx context.Context) error {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.mu.Lock()
+	n := len(s.cp.Slices)
+	if len(s.live) != n {
+		s.live = make([]sliceLive, n)
+	}
+	s.mu.Unlock()
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next, ok := i, true; ok; next, ok = s.splitSlice(deliverCtx) {
+				if err := s.collectSlice(sctx, deliverCtx, next); err != nil {
+					if sctx.Err() == nil {
+						once.Do(func() { firstErr = err; cancel() })
+					}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return firstErr
+}
+
+// sliceLive is what a slice being collected has fetched so far.
+type sliceLive struct {
+	running bool
+	// fetchedTo is the time of the newest event fetched; pageSpan the time span of its last
+	// full page (0 until one was fetched).
+	fetchedTo time.Time
+	pageSpan  time.Duration
+}
+
+// maxSlicesPerWindow bounds the slices of one window (and the checkpoint's size).
+const maxSlicesPerWindow = 64
+
+// splitSlice hands the caller (a worker whose slice is done) the second half of the time still
+// ahead of the running slice that has the most of it, when that is more than two of its pages:
+// that slice now stops at the split point (StopAt: its query, and so its search_after, stay
+// the same), a new slice covers [split point, its end). It returns the new slice's index, or
+// false when there is nothing worth splitting.
+func (s *stream) splitSlice(ctx context.Context) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.cp.Slices) >= maxSlicesPerWindow {
+		return 0, false
+	}
+	best, bestLeft := -1, time.Duration(0)
+	for i := range s.cp.Slices {
+		sl, lv := &s.cp.Slices[i], &s.live[i]
+		if sl.Done || !lv.running || lv.pageSpan <= 0 {
+			continue
+		}
+		if left := sl.end().Sub(lv.fetchedTo); left > 2*lv.pageSpan && left > bestLeft {
+			best, bestLeft = i, left
+		}
+	}
+	if best < 0 {
+		return 0, false
+	}
+	victim := &s.cp.Slices[best]
+	// On a whole millisecond (the API's ordering precision), after everything the victim
+	// fetched: what it fetched or delivered stays its own.
+	at := s.live[best].fetchedTo.Add(bestLeft / 2).Truncate(time.Millisecond)
+	if !at.After(s.live[best].fetchedTo) {
+		return 0, false
+	}
+	end := victim.end()
+	victim.StopAt = at
+	s.cp.Slices = append(s.cp.Slices, sliceProgress{Start: at, End: end})
+	s.live = append(s.live, sliceLive{})
+	s.dirty = true
+	// A failed store is retried by the next commit; the split holds in memory meanwhile.
+	_ = s.persistLocked(ctx)
+	return len(s.cp.Slices) - 1, true
+}
+
+// collectSlice pages through slice i until its last page is delivered. Fetching is pipelined:
+// while a page is delivered, the next one (its cursor is the page's X-Search_after) is already
+// being fetched, within the budget's request and page slots.
+func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
+	s.mu.Lock()
+	s.live[i].running = true
+	s.mu.Unlock()
+	var next chan *fetchedPage // the prefetch in progress, if any
+	defer func() {
+		if next != nil {
+			(<-next).release()
+		}
+		s.mu.Lock()
+		s.live[i].running = false
+		s.mu.Unlock()
+	}()
+	bo := newBackOff(s.r.cfg.BackOff)
+	for {
+		s.mu.Lock()
+		sl := s.cp.Slices[i]
+		s.mu.Unlock()
+		if sl.Done {
+			return nil
+		}
+		var fp *fetchedPage
+		if next != nil {
+			fp, next = <-next, nil
+		} else {
+			fp = s.fetchPage(ctx, i, sl.SearchAfter, sl.Delivered, sl.LastID)
+		}
+		err := fp.err
+		if err == nil {
+			if !fp.page.Last && !fp.stopped {
+				next = make(chan *fetchedPage, 1)
+				go func(cursor []byte) { next <- s.fetchPage(ctx, i, cursor, 0, "") }(fp.page.SearchAfter)
+			}
+			err = s.deliverPage(ctx, deliverCtx, i, fp)
+		}
+		fp.release()
+		if err == nil {
+			bo.Reset()
+			continue
+		}
+		if next != nil {
+			(<-next).release() // fetched past a page that was not delivered: fetch it again
+			next = nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		etype := classify(err)
+		s.setState(stateError, etype, err)
+		if etype == errThirdPartyConfig {
+			return err
+		}
+		if !httpretry.Sleep(ctx, s.retryDelay(bo.NextBackOff(), err)) {
+			return ctx.Err()
+		}
+	}
+}
