@@ -46,14 +46,9 @@ func (s *stream) fetchPage(ctx context.Context, i int, cursor []byte, delivered 
 	s.mu.Unlock()
 	err := s.r.budget.do(ctx, func(ctx context.Context) error {
 		var err error
-		fp.page, err = s.client.EventsReserving(ctx, jumpcloud.Query{
-			Service:     s.r.services,
-			StartTime:   sl.Start,
-			EndTime:     sl.End,
-			Limit:       s.r.cfg.PageSize,
-			Sort:        "ASC",
-			SearchAfter: cursor,
-		}, func(ctx context.Context) error {
+		q := s.query(sl.Start, sl.End)
+		q.Limit, q.Sort, q.SearchAfter = s.r.cfg.PageSize, "ASC", cursor
+		fp.page, err = s.client.EventsReserving(ctx, q, func(ctx context.Context) error {
 			if err := s.r.budget.acquirePage(ctx); err != nil {
 				return err
 			}

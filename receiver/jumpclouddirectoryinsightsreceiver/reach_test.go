@@ -200,3 +200,52 @@ func TestEndpointNotFoundIsPermanentAndNamesEndpoint(t *testing.T) {
 	waitStopped(t, r)
 	assert.Equal(t, int64(1), requests.Load(), "a wrong endpoint is not retried")
 }
+
+// A service account with several organizations asks for one token, not one per organization:
+// every stream shares the receiver's API client. The test's token endpoint counts the tokens
+// and the API in front of an MSP simulator accepts only that bearer token.
+func TestServiceAccountOneTokenForManyOrganizations(t *testing.T) {
+	orgs := []string{"5f1a00000000000000000011", "5f1a00000000000000000012", "5f1a00000000000000000013", "5f1a00000000000000000014"}
+	msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 5}, orgs, "")
+	now := time.Now().UTC()
+	start := now.Add(-time.Hour)
+	total := 0
+	for i, org := range orgs {
+		require.NoError(t, msp.Org(org).Generate(300+100*i, start, now.Add(-time.Minute)))
+		total += 300 + 100*i
+	}
+	const token = "sa-token-5d4c3b2a"
+	var tokens, bearerless atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == jumpcloudsim.TokenPath {
+			tokens.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"access_token":"` + token + `","token_type":"bearer","expires_in":3600}`))
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			bearerless.Add(1)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		r.Header.Del("Authorization")
+		r.Header.Set("x-api-key", testAPIKey)
+		msp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+
+	cfg := testConfig(srv.URL + jumpcloudsim.BasePath)
+	cfg.APIKey = ""
+	cfg.ClientID, cfg.ClientSecret = testClientID, testClientSecret
+	cfg.TokenEndpoint = srv.URL + jumpcloudsim.TokenPath
+	cfg.OrgID = orgs
+	cfg.MaxConcurrentRequests = 4
+	cfg.InitialLookback = time.Hour + time.Minute
+	sink := new(consumertest.LogsSink)
+	startReceiver(t, cfg, newStatusHost(), sink)
+	waitFor(t, 30*time.Second, func() bool { return sink.LogRecordCount() >= total }, "records never arrived")
+
+	assert.Equal(t, int64(1), tokens.Load(), "one token for %d organizations", len(orgs))
+	assert.Zero(t, bearerless.Load(), "every request carries the token")
+	assert.Len(t, recordsByOrganization(t, sink.AllLogs()), total)
+}

@@ -98,25 +98,21 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fail(fmt.Errorf("http client: %w", err))
 	}
-	for _, st := range r.streams {
-		var orgs []string
-		if st.spec.orgID != "" {
-			orgs = []string{st.spec.orgID}
-		}
-		client, err := jumpcloud.NewClient(hc, jumpcloud.Settings{
-			BaseURL:        r.cfg.baseURL(),
-			APIKey:         string(r.cfg.APIKey),
-			ServiceAccount: r.cfg.serviceAccount(),
-			OrgIDs:         orgs,
-			ProviderID:     st.spec.providerID,
-			UserAgent:      userAgent(r.settings.BuildInfo),
-			Now:            r.now,
+	// One API client for every stream: one connection pool and, for a service account, one
+	// token shared by all its organizations (each query names its own x-org-id).
+	client, err := jumpcloud.NewClient(hc, jumpcloud.Settings{
+		BaseURL:        r.cfg.baseURL(),
+		APIKey:         string(r.cfg.APIKey),
+		ServiceAccount: r.cfg.serviceAccount(),
+		UserAgent:      userAgent(r.settings.BuildInfo),
+		Now:            r.now,
 
-			MaxResponseBytes: r.cfg.maxPageBytes(),
-		})
-		if err != nil {
-			return fail(err)
-		}
+		MaxResponseBytes: r.cfg.maxPageBytes(),
+	})
+	if err != nil {
+		return fail(err)
+	}
+	for _, st := range r.streams {
 		st.client = client
 		if err := st.load(ctx, sc); err != nil {
 			return fail(err)

@@ -64,6 +64,16 @@ func (r *diReceiver) newStream(spec streamSpec, client *jumpcloud.Client) *strea
 	return &stream{spec: spec, r: r, client: client, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: attrs}
 }
 
+// query is the stream's query over [start, end): its services and its organization (x-org-id)
+// or provider (x-provider-id).
+func (s *stream) query(start, end time.Time) jumpcloud.Query {
+	q := jumpcloud.Query{Service: s.r.services, StartTime: start, EndTime: end, ProviderID: s.spec.providerID}
+	if s.spec.orgID != "" {
+		q.OrgIDs = []string{s.spec.orgID}
+	}
+	return q
+}
+
 // wrap names the stream's organization in err.
 func (s *stream) wrap(err error) error {
 	if err == nil || s.spec.name() == "" {

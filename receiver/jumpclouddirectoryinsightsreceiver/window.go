@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
 // retentionMargin keeps the oldest start time safely inside the API's retention.
@@ -118,7 +116,7 @@ func (s *stream) planSlices(ctx context.Context) error {
 		var count int64
 		err := s.r.budget.do(ctx, func(ctx context.Context) error {
 			var err error
-			count, err = s.client.Count(ctx, jumpcloud.Query{Service: s.r.services, StartTime: start, EndTime: end})
+			count, err = s.client.Count(ctx, s.query(start, end))
 			return err
 		})
 		if ctx.Err() != nil {

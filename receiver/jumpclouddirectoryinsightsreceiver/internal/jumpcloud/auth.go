@@ -44,8 +44,6 @@ func (sa *ServiceAccount) httpClient(hc *http.Client, s Settings) (*http.Client,
 		return nil, errors.New("jumpcloud: a service account needs a client id and a client secret")
 	case sa.TokenURL == "":
 		return nil, errors.New("jumpcloud: empty token URL")
-	case len(s.OrgIDs) == 0:
-		return nil, errors.New("jumpcloud: a service account needs an organization id (x-org-id)")
 	}
 	base := hc.Transport
 	if base == nil {

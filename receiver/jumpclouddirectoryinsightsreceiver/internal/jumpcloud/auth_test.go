@@ -316,6 +316,33 @@ func TestServiceAccountConcurrentRequestsShareOneToken(t *testing.T) {
 	assert.Len(t, auth, 8)
 }
 
+// One client, so one token, serves every organization: each query names its own x-org-id;
+// a query that names none is a configuration error before any token is requested.
+func TestServiceAccountOrganizationPerQuery(t *testing.T) {
+	s := newOAuthServer(t)
+	c, err := NewClient(&http.Client{Timeout: 5 * time.Second}, Settings{
+		BaseURL:        s.srv.URL + "/insights/directory/v1",
+		ServiceAccount: &ServiceAccount{ClientID: saClientID, ClientSecret: saSecret, TokenURL: s.srv.URL + "/oauth2/token"},
+	})
+	require.NoError(t, err)
+
+	_, err = c.Events(context.Background(), anyQuery)
+	require.Error(t, err)
+	assert.True(t, IsConfigError(err), "%v", err)
+	assert.ErrorContains(t, err, "org_id")
+	assert.Zero(t, s.tokenReqs.Load(), "no token is requested for a query that cannot be sent")
+
+	q := anyQuery
+	q.OrgIDs = []string{saOrg}
+	for range 3 {
+		_, err := c.Events(context.Background(), q)
+		require.NoError(t, err, "the server answers 400 unless x-org-id is the query's organization")
+	}
+	issued, auth, _ := s.snapshot()
+	assert.Len(t, issued, 1)
+	assert.Len(t, auth, 3)
+}
+
 func TestNewClientServiceAccountValidation(t *testing.T) {
 	sa := &ServiceAccount{ClientID: "id", ClientSecret: "secret", TokenURL: "http://t/oauth2/token"}
 	tests := []struct {
@@ -325,7 +352,6 @@ func TestNewClientServiceAccountValidation(t *testing.T) {
 	}{
 		{name: "both ways", s: Settings{BaseURL: "http://x", APIKey: "k", ServiceAccount: sa, OrgIDs: []string{"o"}}, want: "exactly one"},
 		{name: "neither", s: Settings{BaseURL: "http://x"}, want: "exactly one"},
-		{name: "no org", s: Settings{BaseURL: "http://x", ServiceAccount: sa}, want: "organization id"},
 		{name: "no secret", s: Settings{BaseURL: "http://x", ServiceAccount: &ServiceAccount{ClientID: "id", TokenURL: "http://t"}, OrgIDs: []string{"o"}}, want: "client secret"},
 		{name: "no token URL", s: Settings{BaseURL: "http://x", ServiceAccount: &ServiceAccount{ClientID: "id", ClientSecret: "s"}, OrgIDs: []string{"o"}}, want: "token URL"},
 	}

@@ -53,6 +53,12 @@ type Query struct {
 	Limit       int             `json:"limit,omitempty"`
 	Sort        string          `json:"sort,omitempty"`
 	SearchAfter json.RawMessage `json:"search_after,omitempty"`
+	// OrgIDs, when set, are this query's x-org-id headers instead of Settings.OrgIDs (several
+	// organizations of a multi-tenant key in one query); ProviderID likewise replaces
+	// Settings.ProviderID. One Client (one service-account token) then serves every
+	// organization.
+	OrgIDs     []string `json:"-"`
+	ProviderID string   `json:"-"`
 }
 
 // MarshalJSON writes start_time/end_time in RFC3339 with nanoseconds, in UTC.
@@ -246,11 +252,18 @@ func (c *Client) post(ctx context.Context, path string, q Query, buf **[]byte, r
 	if c.settings.APIKey != "" {
 		req.Header.Set("x-api-key", c.settings.APIKey)
 	}
-	for _, org := range c.settings.OrgIDs {
+	orgs, provider := c.settings.OrgIDs, c.settings.ProviderID
+	if len(q.OrgIDs) > 0 || q.ProviderID != "" {
+		orgs, provider = q.OrgIDs, q.ProviderID
+	}
+	if c.settings.ServiceAccount != nil && len(orgs) == 0 {
+		return nil, nil, &Error{Kind: KindConfig, Message: "a service account needs an organization id (x-org-id): set org_id"}
+	}
+	for _, org := range orgs {
 		req.Header.Add("x-org-id", org)
 	}
-	if c.settings.ProviderID != "" {
-		req.Header.Set("x-provider-id", c.settings.ProviderID)
+	if provider != "" {
+		req.Header.Set("x-provider-id", provider)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
