@@ -42,14 +42,31 @@ type checkpoint struct {
 	Slices []sliceProgress `json:"slices,omitempty"`
 	// LegacySearchAfter is version 1's paging key of the single window; read, never written.
 	LegacySearchAfter json.RawMessage `json:"search_after,omitempty"`
-	// NoOverlap marks the first window of a backfill: it starts exactly at WindowEnd.
+	// NoOverlap marked the first window of a backfill when windows re-read an overlap; read,
+	// never written (FinalBefore says it now).
 	NoOverlap bool `json:"no_overlap,omitempty"`
+	// Rescan marks the window being collected (InWindow) as a re-read of the ranges where late
+	// events were found (Slices; probe.go): WindowEnd stays the end of what was read.
+	Rescan bool `json:"rescan,omitempty"`
+	// FinalBefore: no probe or re-read looks before it. Events older were read when at least
+	// overlap old, or probed until they were, or are before the first start's lookback, or their
+	// ids were evicted from Seen.
+	FinalBefore time.Time `json:"final_before,omitzero"`
+	// Phantoms are re-read ranges where the API counts more events than it returns (probe.go).
+	Phantoms []phantom `json:"phantoms,omitempty"`
 	// Query identifies what the window asks for (services, organization, API): a stored
 	// search_after is only valid for the same query.
 	Query string `json:"query,omitempty"`
 	// Seen holds the ids of delivered events recent enough to be read again by the next
 	// window's overlap re-scan. It is stored under its own key, written only when it changed.
 	Seen seenSet `json:"-"`
+}
+
+// phantom is a range [Start, End) where the API counted N events more than a re-read returned.
+type phantom struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	N     int64     `json:"n"`
 }
 
 // sliceProgress is the position inside one slice [Start, End) of a window.
@@ -70,6 +87,8 @@ type sliceProgress struct {
 	// own, so this one ends at the first of them (its query, and so its search_after, are
 	// unchanged).
 	StopAt time.Time `json:"stop_at,omitzero"`
+	// Count is the API's count of a re-read range (Rescan), to tell a phantom afterwards.
+	Count int64 `json:"count,omitempty"`
 }
 
 // end is where the slice ends: StopAt after a split, else End.
@@ -84,16 +103,16 @@ func (sl sliceProgress) end() time.Time {
 type seenSet map[string]time.Time
 
 // add records id; when the set would exceed limit the oldest entries are evicted first, and the
-// number evicted is returned.
-func (s seenSet) add(id string, ts time.Time, limit int) int {
+// number evicted and the newest time evicted are returned.
+func (s seenSet) add(id string, ts time.Time, limit int) (int, time.Time) {
 	s[id] = ts
 	if limit <= 0 || len(s) <= limit {
-		return 0
+		return 0, time.Time{}
 	}
 	return s.evictOldest(len(s) - limit)
 }
 
-func (s seenSet) evictOldest(n int) int {
+func (s seenSet) evictOldest(n int) (int, time.Time) {
 	type entry struct {
 		id string
 		ts time.Time
@@ -105,10 +124,12 @@ func (s seenSet) evictOldest(n int) int {
 	sort.Slice(all, func(i, j int) bool { return all[i].ts.Before(all[j].ts) })
 	// Evict a tenth more than needed so that a full set is not sorted on every add.
 	n = min(len(all), n+len(all)/10)
+	var newest time.Time
 	for _, e := range all[:n] {
 		delete(s, e.id)
+		newest = maxTime(newest, e.ts)
 	}
-	return n
+	return n, newest
 }
 
 // pruneBefore drops the ids of events older than t (no later window reads them again) and

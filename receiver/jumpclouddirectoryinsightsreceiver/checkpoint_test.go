@@ -50,7 +50,8 @@ func TestSeenSetIsBounded(t *testing.T) {
 	base := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	evicted := 0
 	for i := range 1000 {
-		evicted += s.add(string(rune('a'+i%26))+time.Duration(i).String(), base.Add(time.Duration(i)*time.Second), 100)
+		n, _ := s.add(string(rune('a'+i%26))+time.Duration(i).String(), base.Add(time.Duration(i)*time.Second), 100)
+		evicted += n
 	}
 	assert.LessOrEqual(t, len(s), 100)
 	assert.Equal(t, 1000-len(s), evicted)

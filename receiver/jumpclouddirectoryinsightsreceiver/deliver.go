@@ -103,6 +103,9 @@ func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Eve
 		s.r.obsrecv.EndLogsOp(obsCtx, "json", len(fresh), err)
 		if err == nil {
 			s.r.telemetry.JumpcloudEventsReceived.Add(ctx, int64(len(fresh)), s.metricOpt())
+			if s.inRescan() {
+				s.r.telemetry.JumpcloudEventsLate.Add(ctx, int64(len(fresh)), s.metricOpt())
+			}
 			break
 		}
 		if consumererror.IsPermanent(err) {
@@ -125,6 +128,13 @@ func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Eve
 	}
 	s.remember(ctx, fresh)
 	return nil
+}
+
+// inRescan reports whether the window being collected is a re-read for late events.
+func (s *stream) inRescan() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cp.Rescan
 }
 
 // dropSeen returns events without those already delivered (by dedupe key: the id, a numeric id's
@@ -163,7 +173,7 @@ func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 	s.mu.Lock()
 	cp := s.cp
 	overlapFrom := cp.WindowEnd.Add(-s.r.cfg.Overlap)
-	var newest time.Time
+	var newest, newestEvicted time.Time
 	evicted := 0
 	for i := range fresh {
 		ts := fresh[i].Timestamp
@@ -174,9 +184,15 @@ func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 			ts = cp.WindowEnd // no time: keep its id as long as this window's overlap lasts
 		}
 		if s.r.cfg.Overlap > 0 && fresh[i].Key != "" && !ts.Before(overlapFrom) {
-			evicted += cp.Seen.add(fresh[i].Key, ts, s.r.cfg.MaxSeenIDs)
+			n, t := cp.Seen.add(fresh[i].Key, ts, s.r.cfg.MaxSeenIDs)
+			evicted, newestEvicted = evicted+n, maxTime(newestEvicted, t)
 			s.seenDirty = true
 		}
+	}
+	if evicted > 0 {
+		// The set no longer knows what was delivered before: no probe may count there.
+		cp.FinalBefore = maxTime(cp.FinalBefore, ceilMillis(newestEvicted.Add(time.Nanosecond)))
+		s.dirty = true
 	}
 	s.mu.Unlock()
 	if evicted > 0 {

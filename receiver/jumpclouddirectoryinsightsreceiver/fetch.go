@@ -74,6 +74,7 @@ func (s *stream) fetchPage(ctx context.Context, i int, cursor []byte, delivered 
 		s.setState(stateAuthenticated, errNone, nil)
 	}
 	page := fp.page
+	s.r.telemetry.JumpcloudEventsFetched.Add(ctx, int64(len(page.Events)), s.metricOpt())
 	if page.Incomplete > 0 {
 		s.r.telemetry.JumpcloudEventsIncomplete.Add(ctx, int64(page.Incomplete), s.metricOpt())
 		if !s.warnedIncomplete.Swap(true) {

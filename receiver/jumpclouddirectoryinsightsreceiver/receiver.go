@@ -151,6 +151,14 @@ func (s *stream) load(ctx context.Context, sc storage.Client) error {
 			zap.Bool("in_window", cp.InWindow), zap.Time("window_start", cp.WindowStart),
 			zap.Time("window_end", cp.WindowEnd), zap.Int("slices", len(cp.Slices)), zap.Int("seen_ids", len(cp.Seen)))
 		s.repairCheckpoint(cp)
+		if cp.FinalBefore.IsZero() {
+			// Stored when windows re-read an overlap: everything before it was final.
+			cp.FinalBefore = cp.WindowEnd.Add(-s.r.cfg.Overlap)
+			if cp.NoOverlap {
+				cp.FinalBefore = cp.WindowEnd
+			}
+		}
+		cp.NoOverlap = false
 	}
 	cp.Query = s.queryFingerprint()
 	s.cp, s.adopted = cp, adopted

@@ -2,10 +2,13 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
+	"go.uber.org/zap"
 )
 
 // collectSlices runs every unfinished slice of the window concurrently. A worker whose slice is
@@ -21,6 +24,9 @@ func (s *stream) collectSlices(ctx, deliverCtx context.Context) error {
 	if len(s.live) != n {
 		s.live = make([]sliceLive, n)
 	}
+	for i := range s.live {
+		s.live[i].claimed = true
+	}
 	s.mu.Unlock()
 	var (
 		wg       sync.WaitGroup
@@ -31,7 +37,7 @@ func (s *stream) collectSlices(ctx, deliverCtx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next, ok := i, true; ok; next, ok = s.splitSlice(deliverCtx) {
+			for next, ok := i, true; ok; next, ok = s.nextSlice(deliverCtx) {
 				if err := s.collectSlice(sctx, deliverCtx, next); err != nil {
 					if sctx.Err() == nil {
 						once.Do(func() { firstErr = err; cancel() })
@@ -50,6 +56,8 @@ func (s *stream) collectSlices(ctx, deliverCtx context.Context) error {
 
 // sliceLive is what a slice being collected has fetched so far.
 type sliceLive struct {
+	// claimed: a worker has taken the slice (a slice narrowed off another waits for one).
+	claimed bool
 	running bool
 	// fetchedTo is the time of the newest event fetched; pageSpan the time span of its last
 	// full page (0 until one was fetched).
@@ -59,6 +67,59 @@ type sliceLive struct {
 
 // maxSlicesPerWindow bounds the slices of one window (and the checkpoint's size).
 const maxSlicesPerWindow = 64
+
+// nextSlice hands a worker whose slice is done the next slice to collect: one narrowed off
+// another that no worker has taken yet, else a split of a running one (splitSlice).
+func (s *stream) nextSlice(ctx context.Context) (int, bool) {
+	s.mu.Lock()
+	for i := range s.cp.Slices {
+		if !s.cp.Slices[i].Done && !s.live[i].claimed {
+			s.live[i].claimed = true
+			s.mu.Unlock()
+			return i, true
+		}
+	}
+	s.mu.Unlock()
+	return s.splitSlice(ctx)
+}
+
+// narrowFloor is the shortest slice that a 500 halves: below it a 500 is a transient error.
+const narrowFloor = time.Minute
+
+// narrowSlice halves what is left of slice i after the API answered 500 to it (JumpCloud
+// documents 500 for queries too expensive to run, such as long windows): the slice now ends
+// at the midpoint of the time it has left, and a new slice, for a free worker, covers the rest.
+// The slice's search_after is kept: it is a position in the sort order, valid for the
+// narrower end_time. It reports false when the slice is already shorter than narrowFloor.
+func (s *stream) narrowSlice(ctx context.Context, i int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.cp.Slices) >= maxSlicesPerWindow {
+		return false
+	}
+	sl := &s.cp.Slices[i]
+	from := sl.Start
+	if len(sl.SearchAfter) > 0 {
+		from = maxTime(from, s.live[i].fetchedTo)
+	}
+	end := sl.end()
+	if end.Sub(from) <= narrowFloor {
+		return false
+	}
+	mid := from.Add(end.Sub(from) / 2).Truncate(time.Millisecond)
+	if !mid.After(from) {
+		return false
+	}
+	sl.End, sl.StopAt = mid, time.Time{}
+	s.cp.Slices = append(s.cp.Slices, sliceProgress{Start: mid, End: end})
+	s.live = append(s.live, sliceLive{})
+	s.dirty = true
+	// A failed store is retried by the next commit; the narrowing holds in memory meanwhile.
+	_ = s.persistLocked(ctx)
+	s.r.settings.Logger.Debug("Query answered 500: slice narrowed", zap.String("organization", s.spec.name()),
+		zap.Time("slice_start", sl.Start), zap.Time("narrowed_to", mid), zap.Time("rest_until", end))
+	return true
+}
 
 // splitSlice hands the caller (a worker whose slice is done) the second half of the time still
 // ahead of the running slice that has the most of it, when that is more than two of its pages:
@@ -94,7 +155,7 @@ func (s *stream) splitSlice(ctx context.Context) (int, bool) {
 	end := victim.end()
 	victim.StopAt = at
 	s.cp.Slices = append(s.cp.Slices, sliceProgress{Start: at, End: end})
-	s.live = append(s.live, sliceLive{})
+	s.live = append(s.live, sliceLive{claimed: true})
 	s.dirty = true
 	// A failed store is retried by the next commit; the split holds in memory meanwhile.
 	_ = s.persistLocked(ctx)
@@ -150,6 +211,9 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if jumpcloud.StatusCodeOf(err) == http.StatusInternalServerError && s.narrowSlice(deliverCtx, i) {
+			continue // too expensive: retried at once on half the time
 		}
 		etype := classify(err)
 		s.setState(stateError, etype, err)

@@ -54,6 +54,9 @@ type stream struct {
 
 	// warnedIncomplete limits the warning about events without id or timestamp to one.
 	warnedIncomplete atomic.Bool
+	// countFailing is set while /events/count fails (one warning per episode); countDeficit
+	// once the API counted fewer events than were delivered (no window is skipped on a count).
+	countFailing, countDeficit atomic.Bool
 }
 
 func (r *diReceiver) newStream(spec streamSpec, client *jumpcloud.Client) *stream {
@@ -130,8 +133,8 @@ func (s *stream) run(ctx, deliverCtx context.Context) {
 	}
 }
 
-// step collects one window; it reports caughtUp when there is nothing to fetch until time
-// passes.
+// step collects one window (and, once caught up, the late events the probe finds before it);
+// it reports caughtUp when there is nothing to fetch until time passes.
 func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error) {
 	if err := s.persistIfDirty(deliverCtx); err != nil {
 		return false, err
@@ -139,27 +142,80 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 	s.mu.Lock()
 	if s.cp.InWindow && s.cp.WindowStart.Before(s.retentionFloor()) {
 		// A window stored before a stop longer than the retention: its start is gone.
-		s.cp.InWindow, s.cp.Slices = false, nil
+		s.cp.InWindow, s.cp.Rescan, s.cp.Slices = false, false, nil
 	}
-	opened := s.cp.InWindow || s.openWindow()
-	planned := len(s.cp.Slices) > 0
+	resume := s.cp.InWindow
+	var (
+		end      time.Time
+		tail, ok bool
+	)
+	if !resume {
+		end, tail, ok = s.nextWindowEnd()
+	}
 	s.mu.Unlock()
-	if !opened {
+	if resume {
+		return false, s.collectWindow(ctx, deliverCtx)
+	}
+	if !ok {
 		return true, nil
 	}
+	var pr *probe
+	if tail {
+		var nothingNew bool
+		if pr, nothingNew = s.startProbe(ctx, end); nothingNew {
+			s.skipWindow(pr)
+			return true, s.persist(deliverCtx)
+		}
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+	}
+	s.mu.Lock()
+	s.openWindow(end)
+	s.mu.Unlock()
+	if err := s.collectWindow(ctx, deliverCtx); err != nil {
+		return false, err
+	}
+	if !tail || s.r.cfg.Overlap <= 0 {
+		return tail, nil
+	}
+	var late []sliceProgress
+	if pr != nil {
+		late = s.lateRanges(ctx, pr)
+	} else {
+		late = s.unprobedRanges()
+	}
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if len(late) == 0 {
+		return true, s.persist(deliverCtx)
+	}
+	s.openRescan(late)
+	return true, s.collectWindow(ctx, deliverCtx)
+}
+
+// collectWindow slices the open window when it is not yet, collects its slices and closes it.
+func (s *stream) collectWindow(ctx, deliverCtx context.Context) error {
+	s.mu.Lock()
+	planned := len(s.cp.Slices) > 0
+	s.mu.Unlock()
 	if !planned {
 		if err := s.planSlices(ctx); err != nil {
-			return false, err
+			return err
 		}
 	}
 	if err := s.collectSlices(ctx, deliverCtx); err != nil {
-		return false, err
+		return err
 	}
 	s.mu.Lock()
-	s.cp.InWindow, s.cp.Slices = false, nil
+	if s.cp.Rescan {
+		s.recordPhantomsLocked()
+	}
+	s.cp.InWindow, s.cp.Rescan, s.cp.Slices = false, false, nil
 	s.dirty = true
 	s.mu.Unlock()
-	return false, s.persist(deliverCtx)
+	return s.persist(deliverCtx)
 }
 
 // retryDelay is the wait before retrying after err: the backoff, or the server's Retry-After

@@ -2,9 +2,11 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"time"
 
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 	"go.uber.org/zap"
 )
 
@@ -12,13 +14,15 @@ import (
 const retentionMargin = time.Hour
 
 // freshCheckpoint is the position of a first start: a window beginning initial_lookback ago
-// (clamped to the retention) with no overlap before it.
+// (clamped to the retention).
 func (s *stream) freshCheckpoint() *checkpoint {
 	start := s.r.now().Add(-s.r.cfg.InitialLookback)
 	if floor := s.retentionFloor(); start.Before(floor) {
 		start = floor
 	}
-	return &checkpoint{WindowEnd: start.UTC(), NoOverlap: true, Seen: seenSet{}}
+	start = start.Truncate(time.Millisecond).UTC()
+	// Nothing before the lookback was read: no probe looks there.
+	return &checkpoint{WindowEnd: start, FinalBefore: start, Seen: seenSet{}}
 }
 
 func (s *stream) retentionFloor() time.Time {
@@ -56,45 +60,63 @@ func (s *stream) repairCheckpoint(cp *checkpoint) {
 	}
 }
 
-// openWindow starts the next window [previous end - overlap, now - settle_delay), at most
-// max_window long. It reports false when less than poll_interval has settled since the previous
-// window (caught up): without that bound every closed window would open the next one at once
-// and the overlap would be re-read in a tight loop. The caller holds s.mu.
-func (s *stream) openWindow() bool {
+// nextWindowEnd is where the next window [WindowEnd, end) ends: settle_delay before now, at most
+// max_window after its start (capped). ok is false when less than poll_interval has settled
+// since the previous window (caught up: without that bound every closed window would open the
+// next one at once). A window that is not capped and at most two polls and the overlap long is
+// the tail: collection has caught up, so late events are probed for after it (probe.go). The
+// caller holds s.mu.
+func (s *stream) nextWindowEnd() (end time.Time, tail, ok bool) {
 	cp, cfg := s.cp, s.r.cfg
 	if floor := s.retentionFloor(); cp.WindowEnd.Before(floor) {
 		// Stopped for longer than the retention: what is older is gone from the API.
 		s.r.settings.Logger.Warn("Checkpoint is older than the Directory Insights retention: resuming at the oldest available time",
 			zap.String("organization", s.spec.name()), zap.Time("checkpoint", cp.WindowEnd), zap.Time("resume_at", floor))
-		cp.WindowEnd, cp.NoOverlap = floor.UTC(), true
+		cp.WindowEnd, cp.FinalBefore = floor.UTC(), floor.UTC()
+		s.dirty = true
 	}
-	end := s.r.now().Add(-cfg.SettleDelay)
+	// Whole milliseconds, the API's ordering precision: the probe's counts and the delivered
+	// events' times then agree on which side of a bound an event is.
+	end = s.r.now().Add(-cfg.SettleDelay).Truncate(time.Millisecond)
 	capped := false
 	if limit := cp.WindowEnd.Add(cfg.MaxWindow); end.After(limit) {
 		end, capped = limit, true
 	}
 	if !end.After(cp.WindowEnd) || (!capped && end.Sub(cp.WindowEnd) < cfg.PollInterval) {
-		return false
+		return time.Time{}, false, false
 	}
-	start := cp.WindowEnd
-	if !cp.NoOverlap {
-		start = start.Add(-cfg.Overlap)
+	return end.UTC(), !capped && end.Sub(cp.WindowEnd) <= 2*(cfg.PollInterval+cfg.Overlap), true
+}
+
+// openWindow starts the window [WindowEnd, end): every event is read once, when its window is
+// read; the late ones are found by the probe (probe.go), not by re-reading. The caller holds
+// s.mu.
+func (s *stream) openWindow(end time.Time) {
+	cp := s.cp
+	if !cp.WindowEnd.Add(s.r.cfg.Overlap).After(s.r.now()) {
+		// Read at least overlap after they happened: these events are final once read.
+		cp.FinalBefore = maxTime(cp.FinalBefore, minTime(end, s.r.now().Add(-s.r.cfg.Overlap)).Truncate(time.Millisecond))
 	}
-	if floor := s.retentionFloor(); start.Before(floor) {
-		start = floor
-	}
-	if !end.After(start) { // never send start >= end: the API answers 400
-		return false
-	}
-	cp.InWindow, cp.NoOverlap = true, false
-	cp.WindowStart, cp.WindowEnd = start.UTC(), end.UTC()
+	cp.InWindow, cp.Rescan = true, false
+	cp.WindowStart, cp.WindowEnd = cp.WindowEnd, end
 	cp.Slices = nil
-	// Ids older than the window start cannot be read again.
-	if cp.Seen.pruneBefore(cp.WindowStart) > 0 {
+	s.pruneSeen()
+	s.dirty = true
+}
+
+// pruneSeen drops the ids that no probe, re-read or window can read again: older than the
+// probe range and than FinalBefore. The caller holds s.mu.
+func (s *stream) pruneSeen() {
+	if s.cp.Seen.pruneBefore(minTime(s.cp.FinalBefore, s.cp.WindowStart.Add(-s.r.cfg.Overlap))) > 0 {
 		s.seenDirty = true
 	}
-	s.dirty = true
-	return true
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // behind reports whether a window is long enough to be worth slicing: more than two polls'
@@ -106,28 +128,29 @@ func (s *stream) behind(start, end time.Time) bool {
 // planSlices splits the current window into slices fetched concurrently. A window that is
 // behind is sized with one POST /events/count (as JumpCloud's own exporter does): as many
 // slices as there are concurrent requests, but each at least two pages long, so that the extra
-// last page each slice ends with costs little. Slices split time evenly.
+// last page each slice ends with costs little. Slices split time evenly. When the count fails
+// the window gets max_concurrent_requests slices.
 func (s *stream) planSlices(ctx context.Context) error {
 	s.mu.Lock()
 	start, end := s.cp.WindowStart, s.cp.WindowEnd
 	s.mu.Unlock()
 	n := 1
 	if s.behind(start, end) {
-		var count int64
-		err := s.r.budget.do(ctx, func(ctx context.Context) error {
-			var err error
-			count, err = s.client.Count(ctx, s.query(start, end))
-			return err
-		})
-		if ctx.Err() != nil {
+		// Without a count (it is advisory): time slices, and the idle workers' splits even
+		// them out.
+		n = s.r.cfg.MaxConcurrentRequests
+		count, err := s.countErr(ctx, start, end)
+		switch code := jumpcloud.StatusCodeOf(err); {
+		case err == nil:
+			perSlice := int64(2 * s.r.cfg.PageSize)
+			n = int(min(int64(s.r.cfg.MaxConcurrentRequests), max(1, (count+perSlice-1)/perSlice)))
+		case ctx.Err() != nil:
 			return ctx.Err()
+		case jumpcloud.IsConfigError(err) && code != http.StatusNotFound && code != http.StatusMethodNotAllowed:
+			// Refused credentials or organization (400, 401, 402, 403): one request of the
+			// window tells whether /events refuses them too, instead of one per slice.
+			n = 1
 		}
-		s.countRequest(ctx, err)
-		if err != nil {
-			return err
-		}
-		perSlice := int64(2 * s.r.cfg.PageSize)
-		n = int(min(int64(s.r.cfg.MaxConcurrentRequests), max(1, (count+perSlice-1)/perSlice)))
 	}
 	s.mu.Lock()
 	s.cp.Slices = splitWindow(start, end, n)

@@ -23,6 +23,7 @@ func newWindowTestReceiver(t *testing.T, cfg *Config, now time.Time) *diReceiver
 func TestOpenWindow(t *testing.T) {
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	cfg := createDefaultConfig().(*Config)
+	cfg.PollInterval = time.Minute
 	cfg.SettleDelay = 2 * time.Minute
 	cfg.Overlap = 3 * time.Minute
 	cfg.MaxWindow = time.Hour
@@ -30,18 +31,23 @@ func TestOpenWindow(t *testing.T) {
 	tests := []struct {
 		name               string
 		cp                 checkpoint
-		wantOpen           bool
+		wantOpen, wantTail bool
 		wantStart, wantEnd time.Time
 	}{
 		{
 			name:     "first window starts exactly at the lookback, capped by max_window",
-			cp:       checkpoint{WindowEnd: now.Add(-24 * time.Hour), NoOverlap: true},
+			cp:       checkpoint{WindowEnd: now.Add(-24 * time.Hour), FinalBefore: now.Add(-24 * time.Hour)},
 			wantOpen: true, wantStart: now.Add(-24 * time.Hour), wantEnd: now.Add(-23 * time.Hour),
 		},
 		{
-			name:     "next window re-scans the overlap and ends settle_delay before now",
+			name:     "next window starts at the previous end (no re-read) and ends settle_delay before now: the tail",
 			cp:       checkpoint{WindowEnd: now.Add(-10 * time.Minute)},
-			wantOpen: true, wantStart: now.Add(-13 * time.Minute), wantEnd: now.Add(-2 * time.Minute),
+			wantOpen: true, wantTail: true, wantStart: now.Add(-10 * time.Minute), wantEnd: now.Add(-2 * time.Minute),
+		},
+		{
+			name:     "a window longer than two polls and the overlap is behind, not the tail",
+			cp:       checkpoint{WindowEnd: now.Add(-11 * time.Minute)},
+			wantOpen: true, wantStart: now.Add(-11 * time.Minute), wantEnd: now.Add(-2 * time.Minute),
 		},
 		{
 			name: "nothing settled since the previous window: no query",
@@ -68,20 +74,27 @@ func TestOpenWindow(t *testing.T) {
 			cp.Seen = seenSet{"old": now.Add(-48 * time.Hour), "recent": now.Add(-5 * time.Minute)}
 			st := r.streams[0]
 			st.cp = &cp
-			require.Equal(t, tt.wantOpen, st.openWindow())
+			end, tail, ok := st.nextWindowEnd()
+			require.Equal(t, tt.wantOpen, ok)
 			if !tt.wantOpen {
 				assert.False(t, cp.InWindow)
 				return
 			}
+			assert.Equal(t, tt.wantTail, tail)
+			st.openWindow(end)
 			assert.True(t, cp.InWindow)
+			assert.False(t, cp.Rescan)
 			assert.Equal(t, tt.wantStart, cp.WindowStart)
 			assert.Equal(t, tt.wantEnd, cp.WindowEnd)
 			assert.True(t, cp.WindowEnd.After(cp.WindowStart), "never start >= end")
 			assert.Nil(t, cp.Slices, "a new window is sliced once opened")
+			floor := minTime(cp.FinalBefore, cp.WindowStart.Add(-cfg.Overlap))
 			for id, ts := range cp.Seen {
-				assert.False(t, ts.Before(cp.WindowStart), "id %s older than the window is pruned", id)
+				assert.False(t, ts.Before(floor), "id %s older than any probe is pruned", id)
 			}
-			assert.False(t, cp.NoOverlap)
+			if tt.wantTail {
+				assert.Contains(t, cp.Seen, "recent", "ids a probe counts are kept")
+			}
 		})
 	}
 }

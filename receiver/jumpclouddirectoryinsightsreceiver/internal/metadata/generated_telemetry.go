@@ -27,8 +27,11 @@ type TelemetryBuilder struct {
 	mu                              sync.Mutex
 	registrations                   []metric.Registration
 	JumpcloudAPIRequests            metric.Int64Counter
+	JumpcloudCountFailures          metric.Int64Counter
 	JumpcloudEventsDeduplicated     metric.Int64Counter
+	JumpcloudEventsFetched          metric.Int64Counter
 	JumpcloudEventsIncomplete       metric.Int64Counter
+	JumpcloudEventsLate             metric.Int64Counter
 	JumpcloudEventsReceived         metric.Int64Counter
 	JumpcloudPagesRefused           metric.Int64Counter
 	JumpcloudSourceStateTransitions metric.Int64Counter
@@ -70,15 +73,33 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{request}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.JumpcloudCountFailures, err = builder.meter.Int64Counter(
+		"otelcol_jumpcloud_count_failures",
+		metric.WithDescription("Failed POST /events/count requests, by reason. Counts are advisory; without them windows are sliced by time and late events are found by one re-read of each range. [Alpha]"),
+		metric.WithUnit("{request}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.JumpcloudEventsDeduplicated, err = builder.meter.Int64Counter(
 		"otelcol_jumpcloud_events_deduplicated",
 		metric.WithDescription("Events dropped because they were already delivered (the late-event overlap re-scan). [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.JumpcloudEventsFetched, err = builder.meter.Int64Counter(
+		"otelcol_jumpcloud_events_fetched",
+		metric.WithDescription("Events downloaded from the API, including those dropped as already delivered; divided by jumpcloud_events_received, the API reads per delivered event. [Alpha]"),
+		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.JumpcloudEventsIncomplete, err = builder.meter.Int64Counter(
 		"otelcol_jumpcloud_events_incomplete",
 		metric.WithDescription("Events delivered without a string id or an RFC3339 timestamp (deduplicated by a key derived from a numeric id or the event's bytes; record timestamp unset when the timestamp is missing). [Alpha]"),
+		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.JumpcloudEventsLate, err = builder.meter.Int64Counter(
+		"otelcol_jumpcloud_events_late",
+		metric.WithDescription("Events delivered by a re-read of a range where the probe counted late events (or, while counts fail, by the one re-read of each range). [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

@@ -20,8 +20,11 @@ func TestSetupTelemetry(t *testing.T) {
 	require.NoError(t, err)
 	defer tb.Shutdown()
 	tb.JumpcloudAPIRequests.Add(context.Background(), 1)
+	tb.JumpcloudCountFailures.Add(context.Background(), 1)
 	tb.JumpcloudEventsDeduplicated.Add(context.Background(), 1)
+	tb.JumpcloudEventsFetched.Add(context.Background(), 1)
 	tb.JumpcloudEventsIncomplete.Add(context.Background(), 1)
+	tb.JumpcloudEventsLate.Add(context.Background(), 1)
 	tb.JumpcloudEventsReceived.Add(context.Background(), 1)
 	tb.JumpcloudPagesRefused.Add(context.Background(), 1)
 	tb.JumpcloudSourceStateTransitions.Add(context.Background(), 1)
@@ -29,10 +32,19 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualJumpcloudAPIRequests(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualJumpcloudCountFailures(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualJumpcloudEventsDeduplicated(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualJumpcloudEventsFetched(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualJumpcloudEventsIncomplete(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualJumpcloudEventsLate(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualJumpcloudEventsReceived(t, testTel,

@@ -1,0 +1,229 @@
+package jumpclouddirectoryinsightsreceiver
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
+)
+
+// liveConfig is testConfig for a live flow with late events, at a hundredth of the shipped
+// time scale: poll 100 ms, settle 50 ms, overlap 3 s (the shipped 10 s, 5 s and 3 min).
+func liveConfig(url string) *Config {
+	cfg := testConfig(url)
+	cfg.PollInterval = 100 * time.Millisecond
+	cfg.SettleDelay = 50 * time.Millisecond
+	cfg.Overlap = 3 * time.Second
+	cfg.InitialLookback = time.Second
+	cfg.MaxConcurrentRequests = 2
+	return cfg
+}
+
+// liveFlow adds events to sim for d, every tick perTick of them in [previous tick, now); a
+// fraction late of each tick's events become visible up to maxLate after their time (drawn
+// per tick). It returns the time range of the events.
+func liveFlow(t *testing.T, sim *jumpcloudsim.Server, d, tick time.Duration, perTick int, late float64, maxLate time.Duration) (start, end time.Time) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, 11))
+	start = time.Now().UTC()
+	prev := start
+	ticker := time.NewTicker(tick)
+	defer ticker.Stop()
+	for time.Since(start) < d {
+		<-ticker.C
+		now := time.Now().UTC()
+		require.NoError(t, sim.GenerateWith(jumpcloudsim.GenerateOptions{
+			N: perTick, Start: prev, End: now, LateFraction: late,
+			LateDelay: time.Duration(rng.Int64N(int64(maxLate))) + time.Millisecond,
+		}))
+		prev = now
+	}
+	return start, prev
+}
+
+// waitAllDelivered waits until every event of [start, end) is visible and delivered, then
+// checks that each arrived exactly once.
+func waitAllDelivered(t *testing.T, sim *jumpcloudsim.Server, sink *consumertest.LogsSink, start, end time.Time, within time.Duration) []string {
+	t.Helper()
+	want, _ := expectedIDs(t, sim, start, end)
+	waitFor(t, within, func() bool { return sink.LogRecordCount() >= len(want) }, "late events never arrived")
+	got := recordIDs(sink.AllLogs())
+	assertSameSet(t, want, got)
+	return want
+}
+
+// readsPerEvent is what the issue measures: events the API served per event delivered.
+func readsPerEvent(sim *jumpcloudsim.Server, delivered int) float64 {
+	return float64(sim.Stats().EventsServed) / float64(delivered)
+}
+
+func countRequests(sim *jumpcloudsim.Server) int {
+	n := 0
+	for _, rq := range sim.Requests() {
+		if rq.Path == jumpcloudsim.CountPath {
+			n++
+		}
+	}
+	return n
+}
+
+// A live flow where 10% of the events become visible up to 1.5 s late (half the overlap):
+// every event arrives exactly once and is read about once (the overlap is probed with counts,
+// not re-read: the old engine read each event 1 + overlap/poll = 31 times here).
+func TestLiveFlowWithLateEventsReadsEachEventAboutOnce(t *testing.T) {
+	sim, url := startSim(t, jumpcloudsim.Config{Seed: 3})
+	cfg := liveConfig(url)
+	sink := new(consumertest.LogsSink)
+	startReceiver(t, cfg, newStatusHost(), sink)
+	start, end := liveFlow(t, sim, 6*time.Second, 50*time.Millisecond, 10, 0.1, 1500*time.Millisecond)
+	want := waitAllDelivered(t, sim, sink, start, end, 15*time.Second)
+
+	reads := readsPerEvent(sim, len(want))
+	t.Logf("%d events, %.3f reads per event, %d requests (%d counts)", len(want), reads, sim.Stats().Requests, countRequests(sim))
+	assert.LessOrEqual(t, reads, 1.2, "API reads per delivered event")
+	assert.Positive(t, countRequests(sim), "the overlap is probed with counts")
+}
+
+// Idle: one request per poll (the probe's count); the window is skipped.
+func TestIdlePollCostsOneCount(t *testing.T) {
+	sim, url := startSim(t, jumpcloudsim.Config{Seed: 4})
+	require.NoError(t, sim.Generate(50, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
+	cfg := liveConfig(url)
+	cfg.InitialLookback = 2 * time.Minute
+	sink := new(consumertest.LogsSink)
+	startReceiver(t, cfg, newStatusHost(), sink)
+	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 50 }, "backfill never arrived")
+	waitForMorePolls(t, sim, 3) // past the first probes
+	before := len(sim.Requests())
+	waitForMorePolls(t, sim, 20)
+	var events, counts int
+	for _, rq := range sim.Requests()[before:] {
+		if rq.Path == jumpcloudsim.CountPath {
+			counts++
+		} else {
+			events++
+		}
+	}
+	assert.Zero(t, events, "nothing new: no /events request")
+	assert.GreaterOrEqual(t, counts, 20)
+	assert.Equal(t, 50, sink.LogRecordCount())
+}
+
+// countFaultServer answers /events/count with fault(w) (nil: the simulator answers), every
+// other request by the simulator; it counts the faulted counts.
+func countFaultServer(t *testing.T, sim *jumpcloudsim.Server, fault func(w http.ResponseWriter, r *http.Request) bool) (string, *atomic.Int64) {
+	t.Helper()
+	var faulted atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == jumpcloudsim.CountPath && fault(w, r) {
+			faulted.Add(1)
+			return
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + jumpcloudsim.BasePath, &faulted
+}
+
+// /events/count is advisory: whatever it answers, a backfill and a live flow with late events
+// arrive exactly once, the status never becomes an error, and nothing stalls.
+func TestCountFailuresAreAdvisory(t *testing.T) {
+	status := func(code int, body string) func(w http.ResponseWriter, r *http.Request) bool {
+		return func(w http.ResponseWriter, _ *http.Request) bool {
+			w.WriteHeader(code)
+			_, _ = io.WriteString(w, body)
+			return true
+		}
+	}
+	tests := []struct {
+		name  string
+		fault func(w http.ResponseWriter, r *http.Request) bool
+	}{
+		{"404 (a proxy that routes only /events)", status(http.StatusNotFound, `{"message":"not found"}`)},
+		{"405", status(http.StatusMethodNotAllowed, `{"message":"method not allowed"}`)},
+		{"500 (an expensive count)", status(http.StatusInternalServerError, `{"message":"internal error"}`)},
+		{"junk", status(http.StatusOK, `{"total":12}`)},
+		{"html", status(http.StatusOK, `<html>proxy</html>`)},
+		{"slow", func(_ http.ResponseWriter, r *http.Request) bool {
+			_, _ = io.Copy(io.Discard, r.Body) // the server notices the client going away once the body is read
+			select { // longer than the count's timeout (cfg.Timeout here), ends with the client
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+			return true
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 5})
+			now := time.Now().UTC()
+			require.NoError(t, sim.Generate(3000, now.Add(-time.Hour), now.Add(-time.Second)))
+			url, faulted := countFaultServer(t, sim, tt.fault)
+			cfg := liveConfig(url)
+			cfg.InitialLookback = time.Hour + time.Minute
+			cfg.PageSize = 500
+			cfg.Timeout = 500 * time.Millisecond
+			host := newStatusHost()
+			sink := new(consumertest.LogsSink)
+			startReceiver(t, cfg, host, sink)
+			start, end := liveFlow(t, sim, 2*time.Second, 50*time.Millisecond, 5, 0.1, time.Second)
+			waitAllDelivered(t, sim, sink, now.Add(-time.Hour), end, 20*time.Second)
+			assert.True(t, end.After(start))
+			assert.Positive(t, faulted.Load(), "counts were asked for")
+			assert.NotContains(t, host.Statuses(), componentstatus.StatusPermanentError)
+			assert.NotContains(t, host.Statuses(), componentstatus.StatusRecoverableError, "a failing count is no collection error")
+			assert.Equal(t, componentstatus.StatusOK, host.Last().Status())
+		})
+	}
+}
+
+// JumpCloud answers 500 to queries it finds too expensive: here every query (events and count)
+// over more than 2 hours. The 24-hour backfill window is narrowed until the API answers, and
+// every event arrives once.
+func TestExpensiveWindowIsNarrowed(t *testing.T) {
+	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 6})
+	now := time.Now().UTC()
+	require.NoError(t, sim.Generate(4000, now.Add(-24*time.Hour), now.Add(-time.Minute)))
+	var refused atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var q struct {
+			Start time.Time `json:"start_time"`
+			End   time.Time `json:"end_time"`
+		}
+		if json.Unmarshal(body, &q) == nil && q.End.Sub(q.Start) > 2*time.Hour {
+			refused.Add(1)
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, `{"message":"query too complex"}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := testConfig(srv.URL + jumpcloudsim.BasePath)
+	cfg.InitialLookback = 24*time.Hour + 30*time.Minute
+	cfg.MaxWindow = 24 * time.Hour
+	cfg.MaxConcurrentRequests = 4
+	cfg.PageSize = 500
+	sink := new(consumertest.LogsSink)
+	host := newStatusHost()
+	startReceiver(t, cfg, host, sink)
+	waitAllDelivered(t, sim, sink, now.Add(-25*time.Hour), now, 30*time.Second)
+	assert.Positive(t, refused.Load())
+	assert.Less(t, refused.Load(), int64(40), "narrowed by halves, not retried unchanged")
+	assert.NotContains(t, host.Statuses(), componentstatus.StatusPermanentError)
+}

@@ -1,0 +1,287 @@
+package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver"
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
+)
+
+// Late events (docs/design.md, "Late events"). Every window is read once. Once collection has
+// caught up, each poll counts the probe range [window end - overlap, now - settle_delay) with one
+// POST /events/count and compares the count with the events delivered there (the seen-id set
+// holds each of them with its time):
+//   - equal: nothing new, not even in the window to read: the window is skipped (an idle poll
+//     costs one request);
+//   - more: after the window is read, the ranges that hold the late events are found by
+//     bisecting with counts (narrow) and only they are re-read; the seen-id set drops what was
+//     delivered already.
+//
+// /events/count is advisory: when it fails, windows are planned without it and each range is
+// re-read once, overlap after it happened (unprobedRanges): late events still arrive, later,
+// for about two reads per event.
+
+// attrKeyCountFailureReason is the metric attribute of a failed count's reason.
+const attrKeyCountFailureReason = "jumpcloud.count_failure_reason"
+
+// countTimeout cuts a slow /events/count: it only sizes and probes, collection must not wait
+// for it.
+const countTimeout = 10 * time.Second
+
+// maxProbeCounts bounds the counts that one probe spends on narrowing: past it the ranges left
+// are re-read whole (events re-read cost bandwidth, counts cost requests).
+const maxProbeCounts = 32
+
+// maxPhantoms bounds the phantom ranges a checkpoint keeps.
+const maxPhantoms = 256
+
+// count runs one advisory POST /events/count over [start, end) within the budget, cut after
+// countTimeout. ok is false on any failure (status, timeout, a body that is not {"count":N}):
+// it is counted in otelcol_jumpcloud_count_failures and warned about once until a count works
+// again; it never stops collection.
+func (s *stream) count(ctx context.Context, start, end time.Time) (n int64, ok bool) {
+	n, err := s.countErr(ctx, start, end)
+	return n, err == nil
+}
+
+// countErr is count returning the failure (nil when the count is usable).
+func (s *stream) countErr(ctx context.Context, start, end time.Time) (n int64, err error) {
+	err = s.r.budget.do(ctx, func(ctx context.Context) error {
+		cctx, cancel := context.WithTimeout(ctx, min(countTimeout, s.r.cfg.Timeout))
+		defer cancel()
+		var err error
+		n, err = s.client.Count(cctx, s.query(start, end))
+		return err
+	})
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	s.countRequest(ctx, err)
+	if err == nil {
+		if s.countFailing.Swap(false) {
+			s.r.settings.Logger.Info("POST /events/count answers again: late events are probed with it",
+				zap.String("organization", s.spec.name()))
+		}
+		return n, nil
+	}
+	reason := countFailureReason(err)
+	s.r.telemetry.JumpcloudCountFailures.Add(ctx, 1, s.metricOpt(attribute.String(attrKeyCountFailureReason, reason)))
+	if jumpcloud.StatusCodeOf(err) == 429 {
+		s.retryDelay(s.r.cfg.BackOff.InitialInterval, err) // pauses every stream
+	}
+	if !s.countFailing.Swap(true) {
+		s.r.settings.Logger.Warn("POST /events/count failed: collecting without it (windows sliced by time; late events found by one re-read of each range, overlap after it happened)",
+			zap.String("organization", s.spec.name()), zap.String("reason", reason), zap.Error(err))
+	}
+	return 0, err
+}
+
+// countFailureReason is the reason attribute of a failed count.
+func countFailureReason(err error) string {
+	code := jumpcloud.StatusCodeOf(err)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case code >= 200 && code <= 299:
+		return "unusable_response"
+	case code > 0:
+		return "http_" + strconv.Itoa(code)
+	default:
+		return "transport"
+	}
+}
+
+// probe is the count of a probe range, taken before the window at its end is read.
+type probe struct {
+	start, end time.Time
+	count      int64
+}
+
+// deliveredIndex answers how many delivered events fall in a range: the times of the seen-id
+// set, sorted, plus the phantom counts of the ranges inside it.
+type deliveredIndex struct {
+	times    []int64 // Unix nanoseconds, sorted
+	phantoms []phantom
+}
+
+// deliveredIndexLocked snapshots the delivered events from from on; the caller holds s.mu.
+func (s *stream) deliveredIndexLocked(from time.Time) *deliveredIndex {
+	ix := &deliveredIndex{phantoms: slices.Clone(s.cp.Phantoms)}
+	f := from.UnixNano()
+	for _, ts := range s.cp.Seen {
+		if n := ts.UnixNano(); n >= f {
+			ix.times = append(ix.times, n)
+		}
+	}
+	slices.Sort(ix.times)
+	return ix
+}
+
+func (s *stream) deliveredIndex(from time.Time) *deliveredIndex {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deliveredIndexLocked(from)
+}
+
+// between is the number of delivered events in [a, b), with the phantom counts of the ranges
+// wholly inside it (a range partly inside adds nothing: at worst it is re-read once more).
+func (ix *deliveredIndex) between(a, b time.Time) int64 {
+	lo, _ := slices.BinarySearch(ix.times, a.UnixNano())
+	hi, _ := slices.BinarySearch(ix.times, b.UnixNano())
+	n := int64(hi - lo)
+	for _, p := range ix.phantoms {
+		if !p.Start.Before(a) && !p.End.After(b) {
+			n += p.N
+		}
+	}
+	return n
+}
+
+// probeStartLocked is where the probe range starts: overlap before the window end, never
+// before FinalBefore or the retention, on a whole millisecond. The caller holds s.mu.
+func (s *stream) probeStartLocked() time.Time {
+	start := maxTime(s.cp.WindowEnd.Add(-s.r.cfg.Overlap), s.cp.FinalBefore)
+	return ceilMillis(maxTime(start, s.retentionFloor())).UTC()
+}
+
+func ceilMillis(t time.Time) time.Time {
+	if c := t.Truncate(time.Millisecond); c.Before(t) {
+		return c.Add(time.Millisecond)
+	}
+	return t
+}
+
+// startProbe counts the probe range that ends at end, the end of the window about to be read.
+// nothingNew reports that the count equals the events delivered there: the window holds no
+// visible event and nothing arrived late, so it need not be read. pr is nil without a probe
+// (overlap 0, or the count failed).
+func (s *stream) startProbe(ctx context.Context, end time.Time) (pr *probe, nothingNew bool) {
+	if s.r.cfg.Overlap <= 0 {
+		return nil, false
+	}
+	s.mu.Lock()
+	start := s.probeStartLocked()
+	s.mu.Unlock()
+	if !end.After(start) {
+		return nil, false
+	}
+	n, ok := s.count(ctx, start, end)
+	if !ok {
+		return nil, false
+	}
+	pr = &probe{start: start, end: end, count: n}
+	d := s.deliveredIndex(start).between(start, end)
+	if n < d && !s.countDeficit.Swap(true) {
+		// Not seen with a consistent API. From now on no window is skipped on a count: an
+		// equal count could hide new events behind missing ones.
+		s.r.settings.Logger.Warn("The API counts fewer events than were delivered in the probe range: every window is read from now on",
+			zap.String("organization", s.spec.name()), zap.Int64("count", n), zap.Int64("delivered", d),
+			zap.Time("probe_start", start), zap.Time("probe_end", end))
+	}
+	return pr, n == d && !s.countDeficit.Load()
+}
+
+// skipWindow moves the window end to end without reading it (the probe found nothing new).
+func (s *stream) skipWindow(pr *probe) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cp.WindowEnd = pr.end
+	s.cp.FinalBefore = maxTime(s.cp.FinalBefore, pr.start)
+	s.dirty = true
+}
+
+// lateRanges returns, once the window at the probe's end has been delivered, the ranges of the
+// probe range to re-read for late events: none when the probe's count is not above what is
+// delivered there now; else the ranges narrowed down by bisection with counts until re-reading
+// one costs at most one event already delivered per missing one, or maxProbeCounts is spent.
+func (s *stream) lateRanges(ctx context.Context, pr *probe) []sliceProgress {
+	s.mu.Lock()
+	ix := s.deliveredIndexLocked(pr.start)
+	s.cp.FinalBefore = maxTime(s.cp.FinalBefore, pr.start)
+	s.dirty = true
+	s.mu.Unlock()
+	budget := maxProbeCounts
+	return s.narrow(ctx, ix, pr.start, pr.end, pr.count, &budget)
+}
+
+// narrow bisects [a, b), which holds c events by the API's count, down to the ranges holding
+// its undelivered ones. The right half's count is c minus the left's (one count per level).
+func (s *stream) narrow(ctx context.Context, ix *deliveredIndex, a, b time.Time, c int64, counts *int) []sliceProgress {
+	d := ix.between(a, b)
+	missing := c - d
+	if missing <= 0 {
+		return nil
+	}
+	leaf := []sliceProgress{{Start: a, End: b, Count: c}}
+	mid := a.Add(b.Sub(a) / 2).Truncate(time.Millisecond)
+	if d <= missing || !mid.After(a) || *counts <= 0 {
+		return leaf
+	}
+	*counts--
+	left, ok := s.count(ctx, a, mid)
+	if !ok {
+		return leaf
+	}
+	return append(s.narrow(ctx, ix, a, mid, left, counts), s.narrow(ctx, ix, mid, b, c-left, counts)...)
+}
+
+// unprobedRanges is the re-read that stands in for the probe while /events/count fails: the
+// range from FinalBefore to overlap before now (its late events have all become visible), read
+// once; the seen-id set drops what was delivered already.
+func (s *stream) unprobedRanges() []sliceProgress {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	from := maxTime(s.cp.FinalBefore, s.retentionFloor())
+	to := minTime(s.cp.WindowEnd, s.r.now().Add(-s.r.cfg.Overlap)).Truncate(time.Millisecond)
+	if !to.After(from) {
+		return nil
+	}
+	// The rescan window is stored before it is read and resumed after a restart: its range
+	// counts as re-read from now on.
+	s.cp.FinalBefore = to.UTC()
+	s.dirty = true
+	return []sliceProgress{{Start: from, End: to.UTC()}}
+}
+
+// openRescan makes ranges the window being collected: a re-read inside what was read already
+// (WindowEnd stays).
+func (s *stream) openRescan(ranges []sliceProgress) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := s.cp
+	cp.InWindow, cp.Rescan = true, true
+	cp.WindowStart, cp.Slices = ranges[0].Start, ranges
+	s.live = nil
+	s.dirty = true
+}
+
+// recordPhantomsLocked keeps, for each re-read range whose count is still above what is
+// delivered there, that surplus: events the API counts but does not return. Later probes add
+// it to what was delivered, so the range is not re-read on every poll. The caller holds s.mu.
+func (s *stream) recordPhantomsLocked() {
+	cp := s.cp
+	var ix *deliveredIndex
+	for _, sl := range cp.Slices {
+		if sl.Count <= 0 {
+			continue
+		}
+		if ix == nil {
+			ix = s.deliveredIndexLocked(cp.WindowStart)
+		}
+		if surplus := sl.Count - ix.between(sl.Start, sl.End); surplus > 0 {
+			cp.Phantoms = append(cp.Phantoms, phantom{Start: sl.Start, End: sl.End, N: surplus})
+			s.r.settings.Logger.Debug("Range re-read: the API counts more events than it returns there",
+				zap.String("organization", s.spec.name()), zap.Time("start", sl.Start), zap.Time("end", sl.End), zap.Int64("surplus", surplus))
+		}
+	}
+	cp.Phantoms = slices.DeleteFunc(cp.Phantoms, func(p phantom) bool { return !p.End.After(cp.FinalBefore) })
+	if n := len(cp.Phantoms) - maxPhantoms; n > 0 {
+		cp.Phantoms = slices.Delete(cp.Phantoms, 0, n)
+	}
+}
