@@ -158,7 +158,7 @@ func TestCountFailuresAreAdvisory(t *testing.T) {
 		{"html", status(http.StatusOK, `<html>proxy</html>`)},
 		{"slow", func(_ http.ResponseWriter, r *http.Request) bool {
 			_, _ = io.Copy(io.Discard, r.Body) // the server notices the client going away once the body is read
-			select { // longer than the count's timeout (cfg.Timeout here), ends with the client
+			select {                           // longer than the count's timeout (cfg.Timeout here), ends with the client
 			case <-r.Context().Done():
 			case <-time.After(10 * time.Second):
 			}
