@@ -25,9 +25,9 @@ const (
 
 	defaultName            = "JumpCloud Directory Insights"
 	defaultRegion          = "us"
-	defaultPollInterval    = time.Minute
+	defaultPollInterval    = 10 * time.Second
 	defaultInitialLookback = 24 * time.Hour
-	defaultSettleDelay     = 2 * time.Minute
+	defaultSettleDelay     = 5 * time.Second
 	defaultOverlap         = 3 * time.Minute
 	defaultMaxWindow       = 24 * time.Hour
 	defaultPageSize        = jumpcloud.DefaultLimit
@@ -88,9 +88,9 @@ type Config struct {
 	InitialLookback time.Duration `mapstructure:"initial_lookback"`
 	// SettleDelay keeps the window end this far behind now, since events become visible late.
 	SettleDelay time.Duration `mapstructure:"settle_delay"`
-	// Overlap is how far before the previous window's end each new window starts: events that
-	// became visible later than SettleDelay are still delivered; already delivered ones are
-	// dropped by id.
+	// Overlap is how late an event may become visible and still be collected: once caught up,
+	// each poll counts [window end - Overlap, now - SettleDelay) and re-reads only the ranges
+	// holding events not delivered yet (probe.go); already delivered ones are dropped by id.
 	Overlap time.Duration `mapstructure:"overlap"`
 	// MaxWindow bounds the time span of one query window (backfill proceeds window by window).
 	MaxWindow time.Duration `mapstructure:"max_window"`

@@ -13,7 +13,8 @@ import (
 )
 
 // TestWrongAPIKey: a 401 puts the receiver in PermanentError (ThirdPartyConfig), the health
-// endpoint answers 500, and the collector stops asking: one request, however long it runs.
+// endpoint answers 500, and the collector stops asking: two requests (the advisory
+// /events/count that sizes the backfill, then the first page), however long it runs.
 func TestWrongAPIKey(t *testing.T) {
 	e := newEnv(t)
 	now := time.Now()
@@ -29,13 +30,13 @@ func TestWrongAPIKey(t *testing.T) {
 	require.Contains(t, h.Receiver.Error, "401")
 	require.Equal(t, http.StatusInternalServerError, h.HTTPStatus, "include_permanent_errors: the endpoint reports unhealthy")
 
-	// Five poll intervals later: still one request, no retry with the same configuration.
-	require.Never(t, func() bool { return e.b.Sim.Stats().Requests > 1 }, 5*time.Second, 100*time.Millisecond,
+	// Five poll intervals later: still two requests, no retry with the same configuration.
+	require.Never(t, func() bool { return e.b.Sim.Stats().Requests > 2 }, 5*time.Second, 100*time.Millisecond,
 		"a configuration error is not retried")
 	st := e.b.Sim.Stats()
 	t.Logf("simulator after 5s in PermanentError: %d requests %v", st.Requests, st.ByStatus)
-	require.Equal(t, int64(1), st.Requests, "a configuration error is not retried")
-	require.Equal(t, int64(1), st.ByStatus[http.StatusUnauthorized])
+	require.Equal(t, int64(2), st.Requests, "a configuration error is not retried")
+	require.Equal(t, int64(2), st.ByStatus[http.StatusUnauthorized])
 	require.Zero(t, e.b.Sink.Count())
 }
 
