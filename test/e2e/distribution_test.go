@@ -48,17 +48,48 @@ func runCommand(t *testing.T, bin string, vars map[string]string, args ...string
 	return string(out), err
 }
 
-// TestValidate: the shipped configuration validates with its required variables set; a
-// configuration error is refused with a message naming the field (and never the secret).
-func TestValidate(t *testing.T) {
-	bin := collectorBinary(t)
-	shipped, err := os.ReadFile(configPath(t))
-	require.NoError(t, err)
-	required := map[string]string{
+// validateVars are the variables otelcol-config.yaml requires, for `validate`.
+func validateVars(t *testing.T) map[string]string {
+	return map[string]string{
 		"JUMPCLOUD_API_KEY":    apiKey,
 		"SUMO_HTTP_SOURCE_URL": "https://endpoint.collection.sumologic.com/receiver/v1/http/" + sinkCode,
 		"OTELCOL_STORAGE_DIR":  t.TempDir(),
 	}
+}
+
+// editedCopy writes a copy of the file src with the first old replaced by replacement into a
+// temporary directory (under src's name) and returns its path; old must be in src.
+func editedCopy(t *testing.T, src, old, replacement string) string {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	require.NoError(t, err)
+	require.Contains(t, string(data), old, "the edit applies to %s", filepath.Base(src))
+	dst := filepath.Join(t.TempDir(), filepath.Base(src))
+	require.NoError(t, os.WriteFile(dst, []byte(strings.Replace(string(data), old, replacement, 1)), 0o600))
+	return dst
+}
+
+// requireValidation asserts the outcome of a `validate` run: it passed when wantErr is empty,
+// otherwise it failed with each of wantErr in its output; never a secret in the output.
+func requireValidation(t *testing.T, out string, err error, wantErr ...string) {
+	t.Helper()
+	require.NotContains(t, out, apiKey)
+	require.NotContains(t, out, sinkCode)
+	if len(wantErr) == 0 {
+		require.NoError(t, err, out)
+		return
+	}
+	require.Error(t, err, "validation must fail")
+	for _, w := range wantErr {
+		require.Contains(t, out, w)
+	}
+}
+
+// TestValidate: the shipped configuration validates with its required variables set; a
+// configuration error is refused with a message naming the field (and never the secret).
+func TestValidate(t *testing.T) {
+	bin := collectorBinary(t)
+	required := validateVars(t)
 	without := func(name string) map[string]string {
 		m := map[string]string{}
 		for k, v := range required {
@@ -143,22 +174,11 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := configPath(t)
 			if tt.edit[0] != "" {
-				require.Contains(t, string(shipped), tt.edit[0], "the edit applies to otelcol-config.yaml")
-				cfg = filepath.Join(t.TempDir(), "config.yaml")
-				require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(shipped), tt.edit[0], tt.edit[1], 1)), 0o600))
+				cfg = editedCopy(t, cfg, tt.edit[0], tt.edit[1])
 			}
 			out, err := validate(t, bin, cfg, tt.vars, !tt.noGates)
-			require.NotContains(t, out, apiKey)
-			require.NotContains(t, out, sinkCode)
 			require.NotContains(t, out, clientSecret)
-			if tt.wantErr == nil {
-				require.NoError(t, err, out)
-				return
-			}
-			require.Error(t, err, "validation must fail")
-			for _, w := range tt.wantErr {
-				require.Contains(t, out, w)
-			}
+			requireValidation(t, out, err, tt.wantErr...)
 		})
 	}
 }
