@@ -42,8 +42,9 @@ func processorArgs(t *testing.T) []string {
 }
 
 // TestProcessorExamplesValidate: each processor example validates merged onto
-// otelcol-config.yaml, and so do all three chained; batch is still refused in that pipeline; a
-// mistake in an example's OTTL or regular expression fails validation naming the processor.
+// otelcol-config.yaml, and so do all three chained; batch is still refused in that pipeline, and
+// so is redaction without allow_all_keys (it would remove the Sumo metadata); a mistake in an
+// example's OTTL or regular expression fails validation naming the processor.
 func TestProcessorExamplesValidate(t *testing.T) {
 	bin := collectorBinary(t)
 	vars := validateVars(t)
@@ -64,6 +65,10 @@ func TestProcessorExamplesValidate(t *testing.T) {
 			name: "the three chained, with batch", args: append(all[:len(all):len(all)],
 				"--set=service.pipelines.logs.processors=[memory_limiter,filter/drop-systems,transform/jumpcloud-json,redaction/emails,batch]"),
 			wantErr: []string{batchError("logs")},
+		},
+		tc{
+			name: "redaction without allow_all_keys", edit: [3]string{"redact-emails.yaml", "    allow_all_keys: true\n", ""},
+			wantErr: []string{`pipeline "logs" has the "jumpclouddirectoryinsights" receiver and the "redaction/emails" processor without allow_all_keys: true`},
 		},
 		tc{
 			name: "a filter condition with a syntax error", edit: [3]string{"filter-service.yaml", `== "systems"`, `=== "systems"`},
