@@ -33,7 +33,7 @@ func TestBackfillExactlyOnce(t *testing.T) {
 
 	// A few more polls: nothing else may arrive (no late duplicates from the overlap re-scan).
 	waitSettled(t, e, c, 3)
-	d := checkDelivery(t, e.b.Sink, want)
+	d := e.checkDelivery(want)
 	requireComplete(t, d, len(want))
 	require.Zero(t, d.duplicates, "exactly once")
 
@@ -78,9 +78,16 @@ func TestMultiOrganizationKillAndRestart(t *testing.T) {
 
 func killAndRestart(t *testing.T, e *env, want map[string]struct{}, vars map[string]string) {
 	t.Helper()
+	killAndRestartWith(t, e, want, func(storage string) *harness.Collector { return e.start(storage, vars) })
+}
+
+// killAndRestartWith is killAndRestart with the collector runs started by start (the storage
+// directory given, the same for both runs).
+func killAndRestartWith(t *testing.T, e *env, want map[string]struct{}, start func(storage string) *harness.Collector) {
+	t.Helper()
 	storage := filepath.Join(e.dir, "storage")
 
-	c := e.start(storage, vars)
+	c := start(storage)
 	// Kill once a third of the backfill reached the sink: pages are checkpointed, others are
 	// in the persistent queue or in flight.
 	err := harness.Poll(t.Context(), time.Minute, 5*time.Millisecond, func() (bool, error) {
@@ -90,7 +97,7 @@ func killAndRestart(t *testing.T, e *env, want map[string]struct{}, vars map[str
 	require.NoError(t, c.Kill())
 	// A request the process had completely written before it died is still recorded.
 	waitQuiet(t, e.b.Sink, 500*time.Millisecond)
-	atKill := checkDelivery(t, e.b.Sink, want)
+	atKill := e.checkDelivery(want)
 	st := e.b.SimStats()
 	t.Logf("killed (SIGKILL) with %d of %d events at the sink; simulator served %d events in %d requests",
 		atKill.messages, len(want), st.EventsServed, st.Requests)
@@ -100,7 +107,7 @@ func killAndRestart(t *testing.T, e *env, want map[string]struct{}, vars map[str
 	require.NoError(t, err)
 	require.NotEmpty(t, entries, "file_storage wrote the checkpoint and queue")
 
-	e.start(storage, vars)
+	start(storage)
 	requireResumed(t, e, want, atKill)
 }
 
@@ -112,7 +119,7 @@ func requireResumed(t *testing.T, e *env, want map[string]struct{}, atStop deliv
 	t.Helper()
 	waitDistinct(t, e.b.Sink, len(want), 2*time.Minute)
 	waitQuiet(t, e.b.Sink, 3*time.Second) // a few polls: no late re-send
-	d := checkDelivery(t, e.b.Sink, want)
+	d := e.checkDelivery(want)
 	requireComplete(t, d, len(want))
 	notMissingAtStop := 0
 	missingAtStop := make(map[string]bool, len(atStop.missing))
@@ -179,7 +186,7 @@ func TestSinkOutage(t *testing.T) {
 	// The exporter's backoff is at most 30s (retry_on_failure.max_interval).
 	waitDistinct(t, e.b.Sink, len(want), 2*time.Minute)
 	waitSettled(t, e, c, 3)
-	d := checkDelivery(t, e.b.Sink, want)
+	d := e.checkDelivery(want)
 	requireComplete(t, d, len(want))
 	require.Zero(t, d.duplicates, "a 503 records nothing: nothing is sent twice")
 }

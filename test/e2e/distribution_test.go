@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,17 +48,48 @@ func runCommand(t *testing.T, bin string, vars map[string]string, args ...string
 	return string(out), err
 }
 
-// TestValidate: the shipped configuration validates with its required variables set; a
-// configuration error is refused with a message naming the field (and never the secret).
-func TestValidate(t *testing.T) {
-	bin := collectorBinary(t)
-	shipped, err := os.ReadFile(configPath(t))
-	require.NoError(t, err)
-	required := map[string]string{
+// validateVars are the variables otelcol-config.yaml requires, for `validate`.
+func validateVars(t *testing.T) map[string]string {
+	return map[string]string{
 		"JUMPCLOUD_API_KEY":    apiKey,
 		"SUMO_HTTP_SOURCE_URL": "https://endpoint.collection.sumologic.com/receiver/v1/http/" + sinkCode,
 		"OTELCOL_STORAGE_DIR":  t.TempDir(),
 	}
+}
+
+// editedCopy writes a copy of the file src with the first old replaced by replacement into a
+// temporary directory (under src's name) and returns its path; old must be in src.
+func editedCopy(t *testing.T, src, old, replacement string) string {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	require.NoError(t, err)
+	require.Contains(t, string(data), old, "the edit applies to %s", filepath.Base(src))
+	dst := filepath.Join(t.TempDir(), filepath.Base(src))
+	require.NoError(t, os.WriteFile(dst, []byte(strings.Replace(string(data), old, replacement, 1)), 0o600))
+	return dst
+}
+
+// requireValidation asserts the outcome of a `validate` run: it passed when wantErr is empty,
+// otherwise it failed with each of wantErr in its output; never a secret in the output.
+func requireValidation(t *testing.T, out string, err error, wantErr ...string) {
+	t.Helper()
+	require.NotContains(t, out, apiKey)
+	require.NotContains(t, out, sinkCode)
+	if len(wantErr) == 0 {
+		require.NoError(t, err, out)
+		return
+	}
+	require.Error(t, err, "validation must fail")
+	for _, w := range wantErr {
+		require.Contains(t, out, w)
+	}
+}
+
+// TestValidate: the shipped configuration validates with its required variables set; a
+// configuration error is refused with a message naming the field (and never the secret).
+func TestValidate(t *testing.T) {
+	bin := collectorBinary(t)
+	required := validateVars(t)
 	without := func(name string) map[string]string {
 		m := map[string]string{}
 		for k, v := range required {
@@ -141,29 +174,48 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := configPath(t)
 			if tt.edit[0] != "" {
-				require.Contains(t, string(shipped), tt.edit[0], "the edit applies to otelcol-config.yaml")
-				cfg = filepath.Join(t.TempDir(), "config.yaml")
-				require.NoError(t, os.WriteFile(cfg, []byte(strings.Replace(string(shipped), tt.edit[0], tt.edit[1], 1)), 0o600))
+				cfg = editedCopy(t, cfg, tt.edit[0], tt.edit[1])
 			}
 			out, err := validate(t, bin, cfg, tt.vars, !tt.noGates)
-			require.NotContains(t, out, apiKey)
-			require.NotContains(t, out, sinkCode)
 			require.NotContains(t, out, clientSecret)
-			if tt.wantErr == nil {
-				require.NoError(t, err, out)
-				return
-			}
-			require.Error(t, err, "validation must fail")
-			for _, w := range tt.wantErr {
-				require.Contains(t, out, w)
-			}
+			requireValidation(t, out, err, tt.wantErr...)
 		})
 	}
 }
 
+// Module path prefixes of the collector core and contrib.
+const (
+	coreModules    = "go.opentelemetry.io/collector"
+	contribModules = "github.com/open-telemetry/opentelemetry-collector-contrib"
+)
+
+// olderProcessors are the components builder-config.yaml takes from an older contrib release
+// than the rest of the distribution: transform and filter at v0.161.0, the newest whose sources
+// (and those of the pkg/ottl they import) the Go module proxy serves.
+var olderProcessors = []string{
+	contribModules + "/processor/transformprocessor",
+	contribModules + "/processor/filterprocessor",
+}
+
+// olderForProcessors are the modules the distribution may link at an older release than its
+// own: the two processors and what only they link (their OTTL and its helpers), at the version
+// they require. Nothing else may link them (checked from ./build, the generated module), and our
+// packages do not: they link every module at the root go.mod's version. When transform and
+// filter move to the distribution's release, this list goes (the test fails on a stale entry).
+var olderForProcessors = map[string]string{
+	contribModules + "/processor/transformprocessor": "v0.161.0",
+	contribModules + "/processor/filterprocessor":    "v0.161.0",
+	contribModules + "/pkg/ottl":                     "v0.161.0", // the OTTL of both processors
+	contribModules + "/internal/filter":              "v0.161.0", // filter's matchers (filterottl, filterlog)
+	contribModules + "/internal/pdatautil":           "v0.161.0", // used by pkg/ottl and internal/filter
+	contribModules + "/pkg/pdatautil":                "v0.161.0", // used by pkg/ottl
+}
+
 // TestDistributionUsesRootModuleVersions: every module that our packages link is linked into
 // the distribution at the version of the root go.mod (ocb's generated go.mod could resolve a
-// newer one; builder-config.yaml pins them back with `replaces`).
+// newer one; builder-config.yaml pins them back with `replaces`). Every collector core and
+// contrib module is at the distribution's release (the versions builder-config.yaml names),
+// except olderForProcessors, which only the transform and filter processors link.
 func TestDistributionUsesRootModuleVersions(t *testing.T) {
 	bin := collectorBinary(t)
 	info, err := buildinfo.ReadFile(bin)
@@ -177,28 +229,116 @@ func TestDistributionUsesRootModuleVersions(t *testing.T) {
 		inBinary[d.Path] = v
 	}
 
+	t.Run("our packages link the root go.mod's versions", func(t *testing.T) {
+		ours := goListModules(t, repoRoot(t), "./receiver/...", "./exporter/...", "./confmap/...")
+		for path, version := range ours {
+			got, linked := inBinary[path]
+			require.True(t, linked, "%s is used by our packages but not linked into the distribution", path)
+			require.Equal(t, version, got, "%s: root go.mod has %s, the distribution links %s", path, version, got)
+			_, older := olderForProcessors[path]
+			require.False(t, older, "%s is used by our packages: it must be at the root go.mod's version, not in olderForProcessors", path)
+		}
+		require.Greater(t, len(ours), 20)
+		t.Logf("%d modules linked at the root go.mod's versions", len(ours))
+	})
+
+	t.Run("collector modules at the distribution's release", func(t *testing.T) {
+		core, contrib := releaseVersions(t)
+		n := 0
+		for path, got := range inBinary {
+			releases := core
+			if strings.HasPrefix(path, contribModules+"/") {
+				releases = contrib
+			} else if !strings.HasPrefix(path, coreModules+"/") {
+				continue
+			}
+			n++
+			if want, ok := olderForProcessors[path]; ok {
+				require.Equal(t, want, got, "%s: olderForProcessors says %s, the distribution links %s", path, want, got)
+				continue
+			}
+			require.Contains(t, releases, got, "%s at %s: not a release builder-config.yaml names (%v), nor in olderForProcessors", path, got, releases)
+		}
+		for path := range olderForProcessors {
+			_, linked := inBinary[path]
+			require.True(t, linked, "olderForProcessors lists %s, which the distribution no longer links: remove it", path)
+		}
+		t.Logf("%d collector modules: at %v (core) and %v (contrib), %d older for transform and filter", n, core, contrib, len(olderForProcessors))
+	})
+
+	t.Run("only transform and filter link the older modules", func(t *testing.T) {
+		buildDir := filepath.Join(repoRoot(t), "build")
+		imports := goList(t, buildDir, "{{join .Imports \"\\n\"}}", ".")
+		var others []string
+		for _, imp := range imports {
+			if !slices.ContainsFunc(olderProcessors, func(p string) bool { return strings.HasPrefix(imp, p) }) {
+				others = append(others, imp)
+			}
+		}
+		require.Len(t, others, len(imports)-len(olderProcessors), "./build/components.go imports both processors")
+		linked := goListModules(t, buildDir, others...)
+		for path := range olderForProcessors {
+			v, ok := linked[path]
+			require.False(t, ok, "%s (%s) is linked by a component other than transform and filter", path, v)
+		}
+		t.Logf("%d other imports of ./build link none of the %d older modules", len(others), len(olderForProcessors))
+	})
+}
+
+// releaseVersions are the versions builder-config.yaml names for collector core modules and
+// for contrib modules (the olderProcessors left out).
+func releaseVersions(t *testing.T) (core, contrib []string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "builder-config.yaml"))
+	require.NoError(t, err)
+	for _, m := range regexp.MustCompile(`(?m)^\s*- gomod: (\S+) (\S+)`).FindAllStringSubmatch(string(data), -1) {
+		path, version := m[1], m[2]
+		switch {
+		case slices.Contains(olderProcessors, path):
+		case strings.HasPrefix(path, contribModules+"/") && !slices.Contains(contrib, version):
+			contrib = append(contrib, version)
+		case strings.HasPrefix(path, coreModules+"/") && !slices.Contains(core, version):
+			core = append(core, version)
+		}
+	}
+	require.NotEmpty(t, core)
+	require.NotEmpty(t, contrib)
+	return core, contrib
+}
+
+// goListModules are the modules (path -> version) of the packages pkgs and their dependencies,
+// listed in dir; the main module is left out.
+func goListModules(t *testing.T, dir string, pkgs ...string) map[string]string {
+	t.Helper()
+	mods := map[string]string{}
+	for _, line := range goList(t, dir, "{{with .Module}}{{.Path}} {{.Version}}{{end}}", append([]string{"-deps"}, pkgs...)...) {
+		if path, version, ok := strings.Cut(line, " "); ok && version != "" {
+			mods[path] = version
+		}
+	}
+	return mods
+}
+
+// goList runs `go list -f format args...` in dir and returns its non-empty output lines.
+func goList(t *testing.T, dir, format string, args ...string) []string {
+	t.Helper()
 	goBin, err := exec.LookPath("go")
-	require.NoError(t, err, "the go command lists the root module's versions")
-	cmd := exec.CommandContext(t.Context(), goBin, "list", "-deps", "-f", "{{with .Module}}{{.Path}} {{.Version}}{{end}}",
-		"./receiver/...", "./exporter/...", "./confmap/...")
-	cmd.Dir = repoRoot(t)
+	require.NoError(t, err, "the go command lists the modules")
+	_, err = os.Stat(filepath.Join(dir, "go.mod"))
+	require.NoError(t, err, "%s/go.mod: run `make build` (ocb generates ./build)", dir)
+	cmd := exec.CommandContext(t.Context(), goBin, append([]string{"list", "-f", format}, args...)...)
+	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	require.NoError(t, err, stderr.String())
-
-	checked := map[string]bool{}
+	var lines []string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
-		path, version, ok := strings.Cut(sc.Text(), " ")
-		if !ok || version == "" || checked[path] { // our own module, or seen
-			continue
+		if sc.Text() != "" {
+			lines = append(lines, sc.Text())
 		}
-		got, linked := inBinary[path]
-		require.True(t, linked, "%s is used by our packages but not linked into the distribution", path)
-		require.Equal(t, version, got, "%s: root go.mod has %s, the distribution links %s", path, version, got)
-		checked[path] = true
 	}
-	require.Greater(t, len(checked), 20)
-	t.Logf("%d modules linked at the root go.mod's versions", len(checked))
+	require.NoError(t, sc.Err())
+	return lines
 }

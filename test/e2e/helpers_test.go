@@ -76,6 +76,8 @@ type env struct {
 	dir string
 	// logs of every collector run, checked for secrets at the end of the test.
 	logs []string
+	// jsonLines: the exporter's log_format is json, each message {"log":"<event JSON>",...}.
+	jsonLines bool
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, harness.BackendsConfig{}) }
@@ -215,9 +217,30 @@ type delivery struct {
 	firstBad   sumosink.Metadata
 }
 
-func checkDelivery(t *testing.T, sink *sumosink.Sink, want map[string]struct{}) delivery {
-	t.Helper()
-	return checkMessages(t, sink.Messages(), want, sumosink.Metadata{Name: sourceName, Category: category, Fields: wantFields})
+// checkDelivery is checkMessages of the sink's events (e.events), each expected with the
+// configuration's metadata.
+func (e *env) checkDelivery(want map[string]struct{}) delivery {
+	e.t.Helper()
+	return checkMessages(e.t, e.events(), want, sumosink.Metadata{Name: sourceName, Category: category, Fields: wantFields})
+}
+
+// events are the sink's messages with the event's JSON as the body: the message itself, or
+// with e.jsonLines the "log" value of its JSON object.
+func (e *env) events() []sumosink.Message {
+	e.t.Helper()
+	msgs := e.b.Sink.Messages()
+	if !e.jsonLines {
+		return msgs
+	}
+	for i := range msgs {
+		var line struct {
+			Log *string `json:"log"`
+		}
+		require.NoError(e.t, json.Unmarshal([]byte(msgs[i].Body), &line), "log_format json: a message is not a JSON object")
+		require.NotNil(e.t, line.Log, "log_format json: a message without \"log\": %.200s", msgs[i].Body)
+		msgs[i].Body = *line.Log
+	}
+	return msgs
 }
 
 // checkMessages is checkDelivery of msgs, each expected with the metadata meta.

@@ -63,7 +63,7 @@ func stopWithin(t *testing.T, c *harness.Collector, bound time.Duration) time.Du
 // and a resume from the checkpoint the shutdown stored.
 func restartAndCheck(t *testing.T, e *env, storage string, vars map[string]string, want map[string]struct{}) delivery {
 	t.Helper()
-	atStop := checkDelivery(t, e.b.Sink, want)
+	atStop := e.checkDelivery(want)
 	require.NotEmpty(t, atStop.missing, "the SIGTERM must come in the middle of the backfill")
 	require.Zero(t, atStop.duplicates)
 	t.Logf("stopped with %d of %d events at the sink", atStop.messages, len(want))

@@ -79,7 +79,7 @@ func TestAPIOutageRecovers(t *testing.T) {
 
 	want := expectedIDs(t, e.b.Sim)
 	waitDistinct(t, e.b.Sink, len(want), time.Minute)
-	d := checkDelivery(t, e.b.Sink, want)
+	d := e.checkDelivery(want)
 	requireComplete(t, d, len(want))
 	require.Zero(t, d.duplicates)
 }

@@ -30,6 +30,7 @@ func TestConvert(t *testing.T) {
 		name    string
 		yaml    string
 		wantErr []string // nil: accepted
+		notErr  []string // not in the error
 	}{
 		{
 			name: "the receiver without batch",
@@ -102,6 +103,50 @@ service:
       processors: [batch]`,
 			wantErr: []string{`pipeline "logs/a"`, `pipeline "logs/b"`},
 		},
+		{
+			name: "redaction with allow_all_keys in the receiver's pipeline",
+			yaml: `
+processors:
+  redaction/emails: {allow_all_keys: true, blocked_values: ['[^@]+@example[.]com']}
+  redaction/env: {allow_all_keys: "true"}
+service:
+  pipelines:
+    logs:
+      receivers: [jumpclouddirectoryinsights]
+      processors: [memory_limiter, redaction/emails, redaction/env]`,
+		},
+		{
+			name: "redaction without allow_all_keys in the receiver's pipeline",
+			yaml: `
+processors:
+  redaction: {allowed_keys: [jumpcloud.service]}
+  redaction/off: {allow_all_keys: false}
+  redaction/ok: {allow_all_keys: true}
+service:
+  pipelines:
+    logs:
+      receivers: [jumpclouddirectoryinsights]
+      processors: [redaction, redaction/ok, redaction/off, batch]`,
+			wantErr: []string{
+				`pipeline "logs" has the "jumpclouddirectoryinsights" receiver and the "redaction" processor without allow_all_keys: true`,
+				`the "redaction/off" processor without allow_all_keys: true`,
+				"the resource attributes that carry the Sumo Logic metadata",
+				`set allow_all_keys: true in "redaction/off"`,
+				`the "batch" processor`,
+			},
+			notErr: []string{`"redaction/ok"`},
+		},
+		{
+			name: "redaction without allow_all_keys in another pipeline",
+			yaml: `
+processors:
+  redaction: {}
+service:
+  pipelines:
+    logs/otlp:
+      receivers: [otlp]
+      processors: [redaction]`,
+		},
 		{name: "no service", yaml: `receivers: {otlp: {}}`},
 		{name: "no pipelines", yaml: `service: {extensions: [file_storage]}`},
 		{name: "a pipeline of another shape is left to the collector", yaml: `service: {pipelines: {logs: [jumpclouddirectoryinsights, batch]}}`},
@@ -120,6 +165,9 @@ service:
 				assert.Contains(t, err.Error(), w)
 			}
 			assert.NotContains(t, err.Error(), `"logs/c"`)
+			for _, n := range tt.notErr {
+				assert.NotContains(t, err.Error(), n)
+			}
 		})
 	}
 }
