@@ -7,6 +7,7 @@
 //
 //	go run ./cmd/benchdist -collector bin/otelcol-jumpcloud -config otelcol-config.yaml
 //	go run ./cmd/benchdist -runs 200k/0s/1,200k/0s/4 (events/page latency/max_concurrent_requests)
+//	go run ./cmd/benchdist -runs '' -live 5m (a live flow with 10% late events: reads per event, delays)
 package main
 
 import (
@@ -70,8 +71,15 @@ func mainErr(ctx context.Context, args []string, out io.Writer) error {
 	timeout := fs.Duration("timeout", 10*time.Minute, "longest run")
 	timeline := fs.Bool("timeline", false, "print every API request of each run (time, query window, events)")
 	profile := fs.Bool("profile", false, "enable the pprof extension and save heap and CPU profiles of each run (at half of the events) in -dir")
+	live := fs.Duration("live", 0, "also run a live flow this long with the shipped configuration as it is (0: none)")
+	liveRate := fs.Float64("live-rate", 20, "live flow: events per second")
+	liveLate := fs.Float64("live-late", 0.1, "live flow: fraction of events visible late")
+	liveMaxLate := fs.Duration("live-max-late", time.Minute, "live flow: longest delay of a late event")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *runsFlag == "" {
+		return runLive(ctx, liveRun{d: *live, rate: *liveRate, late: *liveLate, maxLate: *liveMaxLate}, *collector, *config, *dir, *timeout, out)
 	}
 	runs, err := parseRuns(*runsFlag)
 	if err != nil {
@@ -90,6 +98,25 @@ func mainErr(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "| %d | %s | %d | %.1f | %.0f | %.1f | %.1f | %.0f | %d | %d |\n",
 			res.events, res.latency, res.conc, res.wall.Seconds(), float64(res.events)/res.wall.Seconds(),
 			res.cpu.Seconds(), res.cpu.Seconds()*1e6/float64(res.events), float64(res.peakAnon)/(1<<20), res.requests, res.dups)
+	}
+	return runLive(ctx, liveRun{d: *live, rate: *liveRate, late: *liveLate, maxLate: *liveMaxLate}, *collector, *config, *dir, *timeout, out)
+}
+
+// runLive measures the live flow lr when its duration is set.
+func runLive(ctx context.Context, lr liveRun, bin, config, dir string, timeout time.Duration, out io.Writer) error {
+	if lr.d <= 0 {
+		return nil
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("%w (run `make build`)", err)
+	}
+	fmt.Fprintln(out)
+	res, err := measureLive(ctx, lr, bin, config, dir, timeout)
+	if res != nil {
+		printLive(out, lr, res)
+	}
+	if err != nil {
+		return fmt.Errorf("live flow: %w", err)
 	}
 	return nil
 }

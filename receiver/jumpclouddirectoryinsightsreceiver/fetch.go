@@ -23,6 +23,8 @@ type fetchedPage struct {
 	skipped int
 	stopped bool
 	budget  *budget
+	// excluded: the request left the delivered ids out (a re-read for late events).
+	excluded bool
 }
 
 // release returns the page's body buffer and its page slot: nothing may use the page after.
@@ -48,6 +50,8 @@ func (s *stream) fetchPage(ctx context.Context, i int, cursor []byte, delivered 
 		var err error
 		q := s.query(sl.Start, sl.End)
 		q.Limit, q.Sort, q.SearchAfter = s.r.cfg.PageSize, "ASC", cursor
+		q.ExcludeIDs = s.excludedIDs(sl.Start, sl.End)
+		fp.excluded = len(q.ExcludeIDs) > 0
 		fp.page, err = s.client.EventsReserving(ctx, q, func(ctx context.Context) error {
 			if err := s.r.budget.acquirePage(ctx); err != nil {
 				return err

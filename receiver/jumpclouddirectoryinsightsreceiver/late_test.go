@@ -227,3 +227,31 @@ func TestExpensiveWindowIsNarrowed(t *testing.T) {
 	assert.Less(t, refused.Load(), int64(40), "narrowed by halves, not retried unchanged")
 	assert.NotContains(t, host.Statuses(), componentstatus.StatusPermanentError)
 }
+
+// A re-read leaves the delivered events out by id (search_term not id). An API that refuses
+// that (400 here) gets whole ranges re-read instead: still every event exactly once.
+func TestExclusionRefusedReReadsWholeRanges(t *testing.T) {
+	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 8})
+	var refused atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte(`"search_term"`)) {
+			refused.Add(1)
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"message":"invalid search_term"}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := liveConfig(srv.URL + jumpcloudsim.BasePath)
+	host := newStatusHost()
+	sink := new(consumertest.LogsSink)
+	startReceiver(t, cfg, host, sink)
+	start, end := liveFlow(t, sim, 3*time.Second, 50*time.Millisecond, 5, 0.2, time.Second)
+	want := waitAllDelivered(t, sim, sink, start, end, 15*time.Second)
+	assert.Equal(t, int64(1), refused.Load(), "refused once, then not asked again")
+	assert.NotContains(t, host.Statuses(), componentstatus.StatusRecoverableError)
+	t.Logf("%d events, %.3f reads per event without exclusion", len(want), readsPerEvent(sim, len(want)))
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -37,6 +38,11 @@ const countTimeout = 10 * time.Second
 // maxProbeCounts bounds the counts that one probe spends on narrowing: past it the ranges left
 // are re-read whole (events re-read cost bandwidth, counts cost requests).
 const maxProbeCounts = 32
+
+// maxExcludedIDs bounds the ids a re-read leaves out (search_term {"not": {"id": [...]}}): a
+// range to re-read is narrowed until it holds at most this many delivered events, so that the
+// re-read downloads only the late ones; a longer list is a query the API may find too complex.
+const maxExcludedIDs = 500
 
 // maxPhantoms bounds the phantom ranges a checkpoint keeps.
 const maxPhantoms = 256
@@ -220,7 +226,10 @@ func (s *stream) narrow(ctx context.Context, ix *deliveredIndex, a, b time.Time,
 	}
 	leaf := []sliceProgress{{Start: a, End: b, Count: c}}
 	mid := a.Add(b.Sub(a) / 2).Truncate(time.Millisecond)
-	if d <= missing || !mid.After(a) || *counts <= 0 {
+	// Re-read when it costs at most one event already delivered per missing one, or when the
+	// delivered ones can be left out of the answer (excluded by id).
+	cheap := d <= missing || (!s.exclusionOff.Load() && d <= maxExcludedIDs)
+	if cheap || !mid.After(a) || *counts <= 0 {
 		return leaf
 	}
 	*counts--
@@ -229,6 +238,42 @@ func (s *stream) narrow(ctx context.Context, ix *deliveredIndex, a, b time.Time,
 		return leaf
 	}
 	return append(s.narrow(ctx, ix, a, mid, left, counts), s.narrow(ctx, ix, mid, b, c-left, counts)...)
+}
+
+// excludedIDs lists the ids of the events delivered in [start, end) for a re-read to leave out,
+// or none: not a re-read, exclusion refused by the API before, ids without a real id (digest
+// keys), or more than maxExcludedIDs of them (the seen-id set then drops what is re-read).
+func (s *stream) excludedIDs(start, end time.Time) []string {
+	if s.exclusionOff.Load() {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.cp.Rescan {
+		return nil
+	}
+	var ids []string
+	for key, ts := range s.cp.Seen {
+		if ts.Before(start) || !ts.Before(end) || strings.HasPrefix(key, jumpcloud.DigestKeyPrefix) {
+			continue
+		}
+		if len(ids) == maxExcludedIDs {
+			return nil
+		}
+		ids = append(ids, key)
+	}
+	return ids
+}
+
+// exclusionRefused turns the exclusion of delivered ids off for the stream after the API
+// refused a re-read that used it (400: not supported as sent; 500: too complex): re-reads then
+// download every event of their range and the seen-id set drops the delivered ones.
+func (s *stream) exclusionRefused(err error) {
+	if s.exclusionOff.Swap(true) {
+		return
+	}
+	s.r.settings.Logger.Warn(`The API refused a re-read that leaves delivered events out (search_term {"not": {"id": [...]}}): re-reading whole ranges from now on`,
+		zap.String("organization", s.spec.name()), zap.Error(err))
 }
 
 // unprobedRanges is the re-read that stands in for the probe while /events/count fails: the

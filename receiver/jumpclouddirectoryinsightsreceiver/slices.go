@@ -192,7 +192,7 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 		} else {
 			fp = s.fetchPage(ctx, i, sl.SearchAfter, sl.Delivered, sl.LastID)
 		}
-		err := fp.err
+		err, excluded := fp.err, fp.excluded
 		if err == nil {
 			if !fp.page.Last && !fp.stopped {
 				next = make(chan *fetchedPage, 1)
@@ -211,6 +211,10 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if code := jumpcloud.StatusCodeOf(err); excluded && (code == http.StatusBadRequest || code == http.StatusInternalServerError) {
+			s.exclusionRefused(err)
+			continue // the same range again, without the exclusion
 		}
 		if jumpcloud.StatusCodeOf(err) == http.StatusInternalServerError && s.narrowSlice(deliverCtx, i) {
 			continue // too expensive: retried at once on half the time

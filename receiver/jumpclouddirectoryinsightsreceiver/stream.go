@@ -57,6 +57,8 @@ type stream struct {
 	// countFailing is set while /events/count fails (one warning per episode); countDeficit
 	// once the API counted fewer events than were delivered (no window is skipped on a count).
 	countFailing, countDeficit atomic.Bool
+	// exclusionOff is set once the API refused a re-read that left delivered ids out.
+	exclusionOff atomic.Bool
 }
 
 func (r *diReceiver) newStream(spec streamSpec, client *jumpcloud.Client) *stream {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -157,13 +158,32 @@ type LiveFlow struct {
 // StartLiveFlow generates rate events per second (spread over services; none means all) every
 // tick until Stop.
 func StartLiveFlow(sim *jumpcloudsim.Server, rate float64, tick time.Duration, services ...string) *LiveFlow {
+	return StartLiveFlowWith(sim, LiveFlowOptions{Rate: rate, Tick: tick, Services: services})
+}
+
+// LiveFlowOptions describe a live flow: Rate events per second every Tick, of Services (none:
+// all); a LateFraction of them become visible late, each tick's late ones by a delay drawn
+// uniformly in (0, MaxLate] (seeded by Seed).
+type LiveFlowOptions struct {
+	Rate         float64
+	Tick         time.Duration
+	Services     []string
+	LateFraction float64
+	MaxLate      time.Duration
+	Seed         uint64
+}
+
+// StartLiveFlowWith generates the flow o until Stop.
+func StartLiveFlowWith(sim *jumpcloudsim.Server, o LiveFlowOptions) *LiveFlow {
 	ctx, cancel := context.WithCancel(context.Background())
 	lf := &LiveFlow{cancel: cancel, done: make(chan struct{})}
-	go lf.run(ctx, sim, rate, tick, services)
+	go lf.run(ctx, sim, o)
 	return lf
 }
 
-func (lf *LiveFlow) run(ctx context.Context, sim *jumpcloudsim.Server, rate float64, tick time.Duration, services []string) {
+func (lf *LiveFlow) run(ctx context.Context, sim *jumpcloudsim.Server, o LiveFlowOptions) {
+	rate, tick, services := o.Rate, o.Tick, o.Services
+	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
 	defer close(lf.done)
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -178,7 +198,11 @@ func (lf *LiveFlow) run(ctx context.Context, sim *jumpcloudsim.Server, rate floa
 			if due <= 0 {
 				continue
 			}
-			if err := sim.Generate(due, from, now, services...); err != nil {
+			opts := jumpcloudsim.GenerateOptions{N: due, Start: from, End: now, Services: services, LateFraction: o.LateFraction}
+			if o.LateFraction > 0 && o.MaxLate > 0 {
+				opts.LateDelay = time.Duration(rng.Int64N(int64(o.MaxLate))) + 1
+			}
+			if err := sim.GenerateWith(opts); err != nil {
 				lf.mu.Lock()
 				lf.err = err
 				lf.mu.Unlock()

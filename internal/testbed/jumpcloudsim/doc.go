@@ -17,7 +17,9 @@
 //     future), `end_time` (optional, must be after `start_time`, else
 //     `Start Time not after End Time A > B`), `limit` (default 1000, max 10000, nonsense becomes
 //     1000), `sort` (ASC/DESC case-insensitive, anything else ASC), `search_after`, `skip`.
-//     Unknown keys are ignored. `fields`, `search_term`, `q` and `exact_match` are accepted but not
+//     Unknown keys are ignored. `search_term` {"not": {"id": [...]}} excludes those ids (case-
+//     insensitively: the API stores values lower-cased); other search terms, `fields`, `q` and
+//     `exact_match` are accepted but not
 //     applied (a gap: the collector does not use them).
 //   - Responses: a bare JSON array built from each event's original bytes, plus the headers
 //     X-Result-Count, X-Limit, X-Sort, X-Search_after and X-Request-Id.

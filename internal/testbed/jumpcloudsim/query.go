@@ -28,6 +28,7 @@ type Query struct {
 	Sort        string          // applied: "ASC" or "DESC"
 	SearchAfter json.RawMessage // as sent; nil when absent
 	Skip        int             // applied: >= 0
+	NotIDs      int             // ids excluded by search_term {"not": {"id": [...]}}
 }
 
 // badRequest is a 400 with the message sent to the client.
@@ -115,11 +116,50 @@ func parseQuery(body []byte, now time.Time, allowFuture bool) (*Query, filter, e
 			return nil, f, badf("fields must be a non-empty array of strings")
 		}
 	}
+	if raw, ok := fields["search_term"]; ok && !isNull(raw) {
+		if f.notIDs, err = parseNotIDs(raw); err != nil {
+			return nil, f, err
+		}
+		q.NotIDs = len(f.notIDs)
+	}
 	f.desc = q.Sort == "DESC"
 	f.limit = q.Limit
 	f.skip = q.Skip
 	f.visibleAt = now.UnixNano()
 	return q, f, nil
+}
+
+// parseNotIDs reads the one search_term the simulator applies, {"not": {"id": "x" | ["x", ...]}}
+// (ids compared in lower case: the API stores field values lower-cased). Any other search_term
+// is validated as the API does (an object with exactly one of and, or, not) and not applied.
+func parseNotIDs(raw json.RawMessage) (map[string]struct{}, error) {
+	var st map[string]map[string]json.RawMessage
+	if json.Unmarshal(raw, &st) != nil || len(st) != 1 {
+		return nil, badf("search_term must be an object with exactly one of and, or, not")
+	}
+	for op, terms := range st {
+		if op != "and" && op != "or" && op != "not" {
+			return nil, badf("search_term must be an object with exactly one of and, or, not")
+		}
+		rawIDs, ok := terms["id"]
+		if op != "not" || !ok || len(terms) != 1 {
+			return nil, nil
+		}
+		var ids []string
+		if json.Unmarshal(rawIDs, &ids) != nil {
+			var one string
+			if json.Unmarshal(rawIDs, &one) != nil {
+				return nil, badf("search_term id must be a string or a list of strings")
+			}
+			ids = []string{one}
+		}
+		out := make(map[string]struct{}, len(ids))
+		for _, id := range ids {
+			out[strings.ToLower(id)] = struct{}{}
+		}
+		return out, nil
+	}
+	return nil, nil
 }
 
 func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }

@@ -49,6 +49,9 @@ func TestValidation(t *testing.T) {
 		{"ok minimal", q(t0), 200, ""},
 		{"ok fractions and offsets", body{"service": []string{"all"}, "start_time": "2024-03-01T02:00:00.123456789+02:00", "end_time": "2024-03-01T01:00:00.5-01:00"}, 200, ""},
 		{"ok milliseconds", body{"service": []string{"all"}, "start_time": "2024-03-01T00:00:00.000Z"}, 200, ""},
+		{"search_term not an object", q(t0, "search_term", "id"), 400, "search_term must be an object"},
+		{"search_term two operators", q(t0, "search_term", map[string]any{"and": map[string]any{}, "or": map[string]any{}}), 400, "exactly one of"},
+		{"search_term not id numbers", q(t0, "search_term", map[string]any{"not": map[string]any{"id": []int{1}}}), 400, "id must be a string or a list"},
 		{"ok unknown keys ignored", q(t0, "colour", "blue", "search_term", map[string]any{"and": map[string]any{"x": 1}}), 200, ""},
 		{"ok empty search_after", q(t0, "search_after", []any{}), 200, ""},
 		{"ok null search_after", q(t0, "search_after", nil), 200, ""},
@@ -248,4 +251,27 @@ func TestCount(t *testing.T) {
 	}
 	r := post(t, ts.URL+CountPath, body{"service": []string{"nope"}, "start_time": t0.Format(time.RFC3339)})
 	assert.Equal(t, 400, r.status)
+}
+
+// search_term {"not": {"id": [...]}} leaves out those ids, compared in lower case, from pages
+// and counts alike.
+func TestSearchTermNotIDs(t *testing.T) {
+	sim, ts, _ := newTestServer(t, Config{})
+	require.NoError(t, sim.Generate(20, t0.Add(-time.Hour), t0))
+	all, err := sim.Events(EventFilter{})
+	require.NoError(t, err)
+	excluded := []string{strings.ToUpper(all[3].ID), all[7].ID, "not-an-id"}
+	not := map[string]any{"not": map[string]any{"id": excluded}}
+	r := post(t, ts.URL+EventsPath, q(t0.Add(-time.Hour), "search_term", not, "end_time", t0.Format(time.RFC3339)))
+	require.Equal(t, http.StatusOK, r.status)
+	var got []string
+	for _, raw := range decodeEvents(t, r.body) {
+		got = append(got, eventID(t, raw))
+	}
+	assert.Len(t, got, 18)
+	assert.NotContains(t, got, all[3].ID)
+	assert.NotContains(t, got, all[7].ID)
+	c := post(t, ts.URL+CountPath, q(t0.Add(-time.Hour), "search_term", map[string]any{"not": map[string]any{"id": all[0].ID}}, "end_time", t0.Format(time.RFC3339)))
+	require.Equal(t, http.StatusOK, c.status)
+	assert.JSONEq(t, `{"count":19}`, string(c.body))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -169,6 +170,8 @@ type filter struct {
 	desc       bool
 	skip       int
 	limit      int // <= 0: no limit
+	// notIDs excludes the events with these ids (lower case: search_term {"not": {"id": ...}}).
+	notIDs map[string]struct{}
 }
 
 // svcSet is a set of service indexes; the bit svcOther (index 63) stands for unknown services.
@@ -213,7 +216,14 @@ func (s *store) scan(f filter, fn func(e *entry) bool) snapshot {
 		}
 	}
 	match := func(e *entry) bool {
-		return e.ts >= f.start && e.ts < f.end && e.vis <= f.visibleAt && f.services.has(e.svc)
+		if !(e.ts >= f.start && e.ts < f.end && e.vis <= f.visibleAt && f.services.has(e.svc)) {
+			return false
+		}
+		if len(f.notIDs) > 0 {
+			_, excluded := f.notIDs[strings.ToLower(string(snap.ids[e.idOff:e.idOff+uint32(e.idLen)]))]
+			return !excluded
+		}
+		return true
 	}
 	if f.desc {
 		for i := hi - 1; i >= lo; i-- {

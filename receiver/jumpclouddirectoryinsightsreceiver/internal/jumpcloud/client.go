@@ -59,6 +59,15 @@ type Query struct {
 	// organization.
 	OrgIDs     []string `json:"-"`
 	ProviderID string   `json:"-"`
+	// ExcludeIDs, when set, leaves these event ids out of the answer: search_term
+	// {"not": {"id": [...]}} (ids in lower case: the API stores field values lower-cased).
+	ExcludeIDs []string `json:"-"`
+}
+
+type searchTerm struct {
+	Not struct {
+		ID []string `json:"id"`
+	} `json:"not"`
 }
 
 // MarshalJSON writes start_time/end_time in RFC3339 with nanoseconds, in UTC.
@@ -66,11 +75,18 @@ func (q Query) MarshalJSON() ([]byte, error) {
 	type plain Query
 	out := struct {
 		plain
-		StartTime string `json:"start_time"`
-		EndTime   string `json:"end_time,omitempty"`
+		StartTime  string      `json:"start_time"`
+		EndTime    string      `json:"end_time,omitempty"`
+		SearchTerm *searchTerm `json:"search_term,omitempty"`
 	}{plain: plain(q), StartTime: q.StartTime.UTC().Format(time.RFC3339Nano)}
 	if !q.EndTime.IsZero() {
 		out.EndTime = q.EndTime.UTC().Format(time.RFC3339Nano)
+	}
+	if len(q.ExcludeIDs) > 0 {
+		out.SearchTerm = &searchTerm{}
+		for _, id := range q.ExcludeIDs {
+			out.SearchTerm.Not.ID = append(out.SearchTerm.Not.ID, strings.ToLower(id))
+		}
 	}
 	return json.Marshal(out)
 }

@@ -281,5 +281,8 @@ func (in *interner) intern(lit []byte) string {
 // SHA-256 of its bytes (the API sends the same bytes each time it returns the event).
 func digestKey(raw []byte) string {
 	sum := sha256.Sum256(raw)
-	return "sha256:" + hex.EncodeToString(sum[:16])
+	return DigestKeyPrefix + hex.EncodeToString(sum[:16])
 }
+
+// DigestKeyPrefix starts the Key of an event without a usable id (not an id the API knows).
+const DigestKeyPrefix = "sha256:"
