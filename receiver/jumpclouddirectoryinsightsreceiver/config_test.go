@@ -37,7 +37,7 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, []string{"all"}, cfg.Service)
 		assert.Equal(t, "https://api.jumpcloud.com/insights/directory/v1", cfg.baseURL())
 		assert.Equal(t, "JumpCloud Directory Insights", cfg.Name)
-		assert.Equal(t, time.Minute, cfg.PollInterval)
+		assert.Equal(t, 10*time.Second, cfg.PollInterval)
 		assert.Equal(t, 1000, cfg.PageSize)
 		assert.Nil(t, cfg.StorageID)
 	})
