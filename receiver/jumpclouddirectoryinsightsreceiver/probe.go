@@ -197,8 +197,9 @@ func (s *stream) startProbe(ctx context.Context, end time.Time) (pr *probe, noth
 func (s *stream) skipWindow(pr *probe) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cp.WindowEnd = pr.end
+	s.cp.WindowEnd = maxTime(s.cp.WindowEnd, pr.end)
 	s.cp.FinalBefore = maxTime(s.cp.FinalBefore, pr.start)
+	s.pruneSeen()
 	s.dirty = true
 }
 

@@ -37,6 +37,10 @@ type diReceiver struct {
 	httpClient *http.Client
 	storage    storage.Client
 	streams    []*stream
+	// client is the API client of every stream; group the shared probe of the organizations
+	// (nil with fewer than two).
+	client *jumpcloud.Client
+	group  *groupProber
 
 	cancel, cancelDelivery context.CancelFunc
 	wg                     sync.WaitGroup
@@ -68,9 +72,16 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*diRec
 		budget:    newBudget(cfg),
 		services:  cfg.services(),
 	}
+	orgs := 0
 	for _, spec := range cfg.streams() {
 		r.status.register(spec.name())
 		r.streams = append(r.streams, r.newStream(spec, nil))
+		if spec.orgID != "" {
+			orgs++
+		}
+	}
+	if orgs > 1 {
+		r.group = newGroupProber(r)
 	}
 	return r, nil
 }
@@ -112,6 +123,7 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fail(err)
 	}
+	r.client = client
 	for _, st := range r.streams {
 		st.client = client
 		if err := st.load(ctx, sc); err != nil {
@@ -129,6 +141,13 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 		go func() {
 			defer r.wg.Done()
 			st.run(runCtx, deliveryCtx)
+		}()
+	}
+	if r.group != nil {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			r.group.run(runCtx)
 		}()
 	}
 	return nil

@@ -59,6 +59,11 @@ type stream struct {
 	countFailing, countDeficit atomic.Bool
 	// exclusionOff is set once the API refused a re-read that left delivered ids out.
 	exclusionOff atomic.Bool
+	// woken: the shared probe found something for this stream: its next step runs even when
+	// less than poll_interval has passed since its window end.
+	woken atomic.Bool
+	// persistedAt is when the checkpoint was last stored (guarded by mu).
+	persistedAt time.Time
 }
 
 func (r *diReceiver) newStream(spec streamSpec, client *jumpcloud.Client) *stream {
@@ -128,6 +133,15 @@ func (s *stream) run(ctx, deliverCtx context.Context) {
 		bo.Reset()
 		if caughtUp {
 			s.setState(stateCollecting, errNone, nil)
+			if s.groupable() {
+				// The shared probe (group.go) counts this organization with the others and
+				// wakes it when it has something to collect.
+				if !s.r.group.wait(ctx, s) {
+					return
+				}
+				s.woken.Store(true)
+				continue
+			}
 			if !httpretry.Sleep(ctx, s.r.cfg.PollInterval) {
 				return
 			}
@@ -152,7 +166,7 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 		tail, ok bool
 	)
 	if !resume {
-		end, tail, ok = s.nextWindowEnd()
+		end, tail, ok = s.nextWindowEnd(s.woken.Swap(false))
 	}
 	s.mu.Unlock()
 	if resume {
@@ -259,6 +273,7 @@ func (s *stream) persistLocked(ctx context.Context) error {
 		return firstPartyError(err)
 	}
 	s.dirty, s.seenDirty, s.adopted = false, false, false
+	s.persistedAt = s.r.now()
 	return nil
 }
 

@@ -64,9 +64,9 @@ func (s *stream) repairCheckpoint(cp *checkpoint) {
 // max_window after its start (capped). ok is false when less than poll_interval has settled
 // since the previous window (caught up: without that bound every closed window would open the
 // next one at once). A window that is not capped and at most two polls and the overlap long is
-// the tail: collection has caught up, so late events are probed for after it (probe.go). The
-// caller holds s.mu.
-func (s *stream) nextWindowEnd() (end time.Time, tail, ok bool) {
+// the tail: collection has caught up, so late events are probed for after it (probe.go). woken
+// (by the shared probe, group.go) lifts the poll_interval bound. The caller holds s.mu.
+func (s *stream) nextWindowEnd(woken bool) (end time.Time, tail, ok bool) {
 	cp, cfg := s.cp, s.r.cfg
 	if floor := s.retentionFloor(); cp.WindowEnd.Before(floor) {
 		// Stopped for longer than the retention: what is older is gone from the API.
@@ -82,7 +82,7 @@ func (s *stream) nextWindowEnd() (end time.Time, tail, ok bool) {
 	if limit := cp.WindowEnd.Add(cfg.MaxWindow); end.After(limit) {
 		end, capped = limit, true
 	}
-	if !end.After(cp.WindowEnd) || (!capped && end.Sub(cp.WindowEnd) < cfg.PollInterval) {
+	if !end.After(cp.WindowEnd) || (!capped && !woken && end.Sub(cp.WindowEnd) < cfg.PollInterval) {
 		return time.Time{}, false, false
 	}
 	return end.UTC(), !capped && end.Sub(cp.WindowEnd) <= 2*(cfg.PollInterval+cfg.Overlap), true

@@ -74,7 +74,7 @@ func TestOpenWindow(t *testing.T) {
 			cp.Seen = seenSet{"old": now.Add(-48 * time.Hour), "recent": now.Add(-5 * time.Minute)}
 			st := r.streams[0]
 			st.cp = &cp
-			end, tail, ok := st.nextWindowEnd()
+			end, tail, ok := st.nextWindowEnd(false)
 			require.Equal(t, tt.wantOpen, ok)
 			if !tt.wantOpen {
 				assert.False(t, cp.InWindow)

@@ -1,7 +1,12 @@
 package jumpcloudsim
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"sync"
@@ -24,6 +29,9 @@ type MSP struct {
 	inFlight    int
 	maxInFlight int
 	rejected    atomic.Int64
+	// sharedCounts counts the /events/count requests for several organizations; requests
+	// every API request (a shared count once).
+	sharedCounts, requests atomic.Int64
 }
 
 // NewMSP returns an MSP simulator with the organizations orgIDs (and the provider providerID
@@ -73,6 +81,7 @@ func (m *MSP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusNotFound, "not found: "+r.URL.Path)
 		return
 	}
+	m.requests.Add(1)
 	m.mu.Lock()
 	m.inFlight++
 	m.maxInFlight = max(m.maxInFlight, m.inFlight)
@@ -98,9 +107,13 @@ func (m *MSP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	orgs := r.Header.Values("x-org-id")
+	if len(orgs) > 1 && r.URL.Path == CountPath {
+		m.serveSharedCount(w, r, orgs)
+		return
+	}
 	if len(orgs) != 1 {
 		m.rejected.Add(1)
-		writeMessage(w, http.StatusBadRequest, "x-org-id is required for a multi-tenant API key (one organization per request in this simulator)")
+		writeMessage(w, http.StatusBadRequest, "x-org-id is required for a multi-tenant API key (one organization per request in this simulator, except for /events/count)")
 		return
 	}
 	srv, ok := m.orgs[orgs[0]]
@@ -111,3 +124,55 @@ func (m *MSP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	srv.ServeHTTP(w, r)
 }
+
+// serveSharedCount answers a /events/count for several organizations (one x-org-id header
+// each, as the real API accepts): the sum of their counts; an unknown organization is a 400
+// naming it, as for one organization. Each organization's Server answers (and records) its own
+// part.
+func (m *MSP) serveSharedCount(w http.ResponseWriter, r *http.Request, orgs []string) {
+	m.sharedCounts.Add(1)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeMessage(w, http.StatusBadRequest, "unreadable body")
+		return
+	}
+	var total int64
+	for _, org := range orgs {
+		srv, ok := m.orgs[org]
+		if !ok {
+			m.rejected.Add(1)
+			writeMessage(w, http.StatusBadRequest, "invalid x-org-id "+strconv.Quote(org))
+			return
+		}
+		sub := r.Clone(r.Context())
+		sub.Header = r.Header.Clone()
+		sub.Header.Set("x-org-id", org)
+		sub.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, sub)
+		if rec.Code != http.StatusOK {
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		var c struct {
+			Count int64 `json:"count"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &c); err != nil {
+			writeMessage(w, http.StatusInternalServerError, "simulated organization answered no count")
+			return
+		}
+		total += c.Count
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = fmt.Fprintf(w, `{"count":%d}`, total)
+}
+
+// Requests is the number of API requests received (a shared count is one).
+func (m *MSP) Requests() int64 { return m.requests.Load() }
+
+// SharedCounts is the number of /events/count requests that named several organizations.
+func (m *MSP) SharedCounts() int64 { return m.sharedCounts.Load() }

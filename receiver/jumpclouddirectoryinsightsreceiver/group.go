@@ -1,0 +1,212 @@
+package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver"
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
+)
+
+// Shared probes (docs/design.md, "Shared probes"). The organizations of one key that are caught
+// up do not poll one by one: every poll_interval, one POST /events/count per group of at most
+// maxOrgsPerQuery of them (one x-org-id header each) counts their probe ranges at once. When the
+// count equals what they delivered there, every member's window is skipped: an idle poll costs
+// ceil(N / maxOrgsPerQuery) requests for N organizations, not N. Otherwise the group is halved
+// (each half counted) until the organizations with something new, or the one the API refuses
+// (400), are found; those take their own step, exactly as a single organization does (their
+// own probe, window and re-reads, their own checkpoint, seen set, status and metrics).
+
+// maxOrgsPerQuery bounds the x-org-id headers of one shared count: 100 ids of 24 hex digits are
+// about 3.6 KB of headers, well within the 8 KB per-line and 64 KB total limits of common proxies
+// and load balancers, and halving a group of 100 finds one active organization in 7 levels.
+const maxOrgsPerQuery = 100
+
+// maxGroupCounts bounds the shared counts of one poll beyond the first per group: past it, the
+// members of a group still undecided take their own step.
+const maxGroupCounts = 64
+
+// persistSkippedEvery bounds how stale the stored window end of an organization that the shared
+// probe keeps skipping may get (skips are not stored one by one: a skipped window holds no
+// event, re-reading it after a crash costs an empty page).
+const persistSkippedEvery = 5 * time.Minute
+
+type groupProber struct {
+	r  *diReceiver
+	mu sync.Mutex
+	// waiting are the caught-up streams, each with the channel that wakes it for a step.
+	waiting map[*stream]chan struct{}
+}
+
+func newGroupProber(r *diReceiver) *groupProber {
+	return &groupProber{r: r, waiting: map[*stream]chan struct{}{}}
+}
+
+// groupable reports whether the stream may wait for the shared probe instead of polling alone:
+// an organization of a multi-organization key, collecting, whose counts are usable.
+func (s *stream) groupable() bool {
+	if s.r.group == nil || s.spec.orgID == "" || s.r.cfg.Overlap <= 0 || s.countFailing.Load() || s.countDeficit.Load() {
+		return false
+	}
+	state, _ := s.r.status.streamState(s.spec.name())
+	return state == stateCollecting
+}
+
+// wait parks the caught-up stream until the shared probe finds something for it to collect;
+// false when ctx ended.
+func (g *groupProber) wait(ctx context.Context, s *stream) bool {
+	wake := make(chan struct{}, 1)
+	g.mu.Lock()
+	g.waiting[s] = wake
+	g.mu.Unlock()
+	select {
+	case <-wake:
+		return true
+	case <-ctx.Done():
+		g.mu.Lock()
+		delete(g.waiting, s)
+		g.mu.Unlock()
+		return false
+	}
+}
+
+// release wakes s for a step of its own.
+func (g *groupProber) release(s *stream) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if wake, ok := g.waiting[s]; ok {
+		delete(g.waiting, s)
+		wake <- struct{}{}
+	}
+}
+
+// run probes the waiting streams every poll_interval until ctx ends.
+func (g *groupProber) run(ctx context.Context) {
+	for httpretry.Sleep(ctx, g.r.cfg.PollInterval) {
+		g.poll(ctx)
+	}
+}
+
+func (g *groupProber) poll(ctx context.Context) {
+	g.mu.Lock()
+	members := make([]*stream, 0, len(g.waiting))
+	for s := range g.waiting {
+		members = append(members, s)
+	}
+	g.mu.Unlock()
+	slices.SortFunc(members, func(a, b *stream) int { return compareStrings(a.spec.orgID, b.spec.orgID) })
+	end := g.r.now().Add(-g.r.cfg.SettleDelay).Truncate(time.Millisecond).UTC()
+	budget := maxGroupCounts
+	for len(members) > 0 && ctx.Err() == nil {
+		n := min(len(members), maxOrgsPerQuery)
+		budget++ // the first count of each group is not limited
+		g.probe(ctx, members[:n], end, &budget)
+		members = members[n:]
+	}
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// probe counts the members' probe ranges ending at end in one shared query and skips their
+// windows when nothing is new; else it halves the group, down to single organizations, which
+// take their own step.
+func (g *groupProber) probe(ctx context.Context, members []*stream, end time.Time, budget *int) {
+	if len(members) == 1 || *budget <= 0 {
+		for _, s := range members {
+			g.release(s)
+		}
+		return
+	}
+	*budget--
+	start := end
+	orgs := make([]string, len(members))
+	for i, s := range members {
+		s.mu.Lock()
+		start = minTime(start, s.probeStartLocked())
+		s.mu.Unlock()
+		orgs[i] = s.spec.orgID
+	}
+	if !end.After(start) {
+		return // polled again within the same millisecond: nothing settled since
+	}
+	n, err := g.count(ctx, orgs, start, end)
+	switch {
+	case ctx.Err() != nil:
+		return
+	case err != nil && jumpcloud.StatusCodeOf(err) == http.StatusBadRequest:
+		// An organization of the group is refused: halve until it is alone, then it takes its
+		// own step, which names it (the others go on).
+	case err != nil:
+		// The count failed (it is advisory): every member polls on its own this time.
+		for _, s := range members {
+			g.release(s)
+		}
+		return
+	default:
+		var d int64
+		for _, s := range members {
+			d += s.deliveredIndex(start).between(start, end)
+		}
+		if n == d {
+			for _, s := range members {
+				s.skipWindow(&probe{start: start, end: end})
+				s.persistIfStale(ctx)
+			}
+			return
+		}
+	}
+	half := len(members) / 2
+	g.probe(ctx, members[:half], end, budget)
+	g.probe(ctx, members[half:], end, budget)
+}
+
+// count is one shared, advisory POST /events/count for several organizations, cut after
+// countTimeout, counted in the API request metric.
+func (g *groupProber) count(ctx context.Context, orgs []string, start, end time.Time) (int64, error) {
+	var n int64
+	err := g.r.budget.do(ctx, func(ctx context.Context) error {
+		cctx, cancel := context.WithTimeout(ctx, min(countTimeout, g.r.cfg.Timeout))
+		defer cancel()
+		q := jumpcloud.Query{Service: g.r.services, StartTime: start, EndTime: end, OrgIDs: orgs}
+		var err error
+		n, err = g.r.client.Count(cctx, q)
+		return err
+	})
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	code := 200
+	if err != nil {
+		code = jumpcloud.StatusCodeOf(err)
+		g.r.settings.Logger.Debug("Shared count failed", zap.Int("organizations", len(orgs)), zap.Error(err))
+	}
+	g.r.telemetry.JumpcloudAPIRequests.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(attribute.Int("http.response.status_code", code))))
+	return n, err
+}
+
+// persistIfStale stores a checkpoint whose window end the shared probe moved when the stored
+// one is older than persistSkippedEvery.
+func (s *stream) persistIfStale(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dirty || s.r.now().Sub(s.persistedAt) < persistSkippedEvery {
+		return
+	}
+	// A failed store is retried by the next one; the window end holds in memory meanwhile.
+	_ = s.persistLocked(ctx)
+}

@@ -1,0 +1,107 @@
+package jumpclouddirectoryinsightsreceiver
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
+)
+
+func manyOrgs(n int) []string {
+	orgs := make([]string, n)
+	for i := range orgs {
+		orgs[i] = fmt.Sprintf("5f1b%020d", i)
+	}
+	return orgs
+}
+
+// waitGrouped waits until n streams wait for the shared probe.
+func waitGrouped(t *testing.T, r *diReceiver, n int) {
+	t.Helper()
+	waitFor(t, 30*time.Second, func() bool {
+		r.group.mu.Lock()
+		defer r.group.mu.Unlock()
+		return len(r.group.waiting) >= n
+	}, "the organizations never all waited for the shared probe")
+}
+
+// 300 organizations behind one MSP key, caught up: an idle poll costs ceil(300/100) = 3 shared
+// counts, not 300 requests (<= 0.2 requests per organization and poll); an event in one of
+// them is found by halving its group and delivered once, in its organization's ResourceLogs.
+func TestManyOrganizationsShareIdleProbes(t *testing.T) {
+	orgs := manyOrgs(300)
+	msp, url := startMSP(t, orgs, "")
+	now := time.Now().UTC()
+	for _, org := range orgs[:30] {
+		require.NoError(t, msp.Org(org).Generate(3, now.Add(-2*time.Second), now))
+	}
+	cfg := liveConfig(url)
+	cfg.OrgID = orgs
+	cfg.MaxConcurrentRequests = 4
+	cfg.InitialLookback = 3 * time.Second
+	sink := new(consumertest.LogsSink)
+	r := startReceiver(t, cfg, newStatusHost(), sink)
+	waitFor(t, 30*time.Second, func() bool { return sink.LogRecordCount() >= 90 }, "backfill never arrived")
+	waitGrouped(t, r, len(orgs))
+
+	before, start := msp.Requests(), time.Now()
+	require.Never(t, func() bool { return sink.LogRecordCount() > 90 }, 2*time.Second, 50*time.Millisecond)
+	polls := time.Since(start).Seconds() / cfg.PollInterval.Seconds()
+	perOrgPerPoll := float64(msp.Requests()-before) / polls / float64(len(orgs))
+	t.Logf("idle: %d requests in %.0f polls for %d organizations: %.4f per organization and poll", msp.Requests()-before, polls, len(orgs), perOrgPerPoll)
+	assert.LessOrEqual(t, perOrgPerPoll, 0.2)
+	assert.Positive(t, msp.SharedCounts())
+
+	live := orgs[123]
+	ts := time.Now().UTC()
+	require.NoError(t, msp.Org(live).Generate(5, ts.Add(-time.Millisecond), ts))
+	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 95 }, "the new events were not found")
+	got := recordsByOrganization(t, sink.AllLogs())
+	n := 0
+	for _, org := range got {
+		if org == live {
+			n++
+		}
+	}
+	assert.Equal(t, 5, n, "each new event once, in its organization's ResourceLogs")
+	require.NoError(t, r.Shutdown(context.Background()))
+}
+
+// An organization refused inside a shared count (here it starts answering 400) is isolated by
+// halving, named in the status, and the others keep collecting.
+func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
+	orgs := manyOrgs(40)
+	msp, url := startMSP(t, orgs, "")
+	cfg := liveConfig(url)
+	cfg.OrgID = orgs
+	cfg.MaxConcurrentRequests = 4
+	host := newStatusHost()
+	sink := new(consumertest.LogsSink)
+	r := startReceiver(t, cfg, host, sink)
+	waitGrouped(t, r, len(orgs))
+
+	bad := orgs[17]
+	require.NoError(t, msp.Org(bad).InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusBadRequest, Message: "organization not reachable", Times: 1 << 20}))
+	waitFor(t, 10*time.Second, func() bool {
+		ev := host.Last()
+		return ev != nil && ev.Status() == componentstatus.StatusRecoverableError
+	}, "the bad organization was not named")
+	assert.Contains(t, host.Last().Err().Error(), "organization "+bad)
+
+	// The others still collect: a new event in another organization arrives.
+	other := orgs[3]
+	ts := time.Now().UTC()
+	require.NoError(t, msp.Org(other).Generate(2, ts.Add(-time.Millisecond), ts))
+	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 2 }, "the other organizations stopped")
+	st, et := r.status.streamState(bad)
+	assert.Equal(t, stateError, st)
+	assert.Equal(t, errThirdPartyConfig, et)
+}
