@@ -159,8 +159,8 @@ dist: $(OCB) $(NFPM) $(CYCLONEDX)
 ## service run as the service user, removed and purged, the .rpm's files and scripts, the image
 ## run read-only as non-root and restarted on its volume. Builds dist/ first.
 dist-test: dist
-	VERSION=$(VERSION) CONTAINERS_CONF=$(CURDIR)/packaging/containers.conf \
-		$(GO) test -tags dist -count=1 -p 1 -timeout 15m -v -run '^TestDist' ./test/e2e/
+	$(GO) vet -tags dist ./test/e2e/
+	VERSION=$(VERSION) NFPM=$(NFPM) $(GO) test -tags dist -count=1 -p 1 -timeout 15m -v -run '^TestDist[A-Z]' ./test/e2e/
 
 # Keeps .run/storage: in a real run it holds the checkpoint and the undelivered Sumo queue.
 clean:

@@ -41,6 +41,9 @@ step() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
 rm -rf "$DIST" "$GEN"
 mkdir -p "$DIST" "$GEN"
 
+# Names our module in the SBOMs (cmd/sbomlocal: the build info records it as its replacement, ../).
+"$GO" build -o "$GEN/sbomlocal" ./cmd/sbomlocal
+
 step "ocb: generate the $VERSION distribution into ./$GEN"
 # builder-config.yaml with this version: dist.version (the version the binary reports), the
 # output path, and our own module required at v$VERSION (still replaced by the working tree, ../):
@@ -64,7 +67,9 @@ for p in $PLATFORMS; do
 	step "go build $os/$arch -> $DIST/$out$ext"
 	(cd "$GEN" && CGO_ENABLED=0 GOOS=$os GOARCH=$arch "$GO" build -trimpath -ldflags='-s -w' -o "../$DIST/$out$ext" .)
 	# CycloneDX SBOM of what the binary links (its embedded module graph, `go version -m`).
-	"$CYCLONEDX" bin -json -version "v$VERSION" -output "$DIST/$out.cdx.json" "$DIST/$out$ext"
+	# GOOS/GOARCH: cyclonedx-gomod writes them into every package URL (else the build machine's).
+	GOOS=$os GOARCH=$arch "$CYCLONEDX" bin -json -version "v$VERSION" -output "$DIST/$out.cdx.json" "$DIST/$out$ext"
+	"$GEN/sbomlocal" -module "$MODULE" -version "v$VERSION" -replaced ../ "$DIST/$out.cdx.json"
 done
 
 host=$DIST/$NAME\_$VERSION\_$($GO env GOOS)_$($GO env GOARCH)
@@ -107,10 +112,11 @@ for arch in $LINUX_ARCHES; do
 	cp "$CA_BUNDLE" "$ctx/ca-certificates.crt"
 	cp "$conf" "$ctx/config.yaml"
 	tag=localhost/$NAME:$VERSION-$arch
-	"$PODMAN" build --quiet --platform "linux/$arch" --format oci --network host --build-arg "VERSION=$VERSION" \
+	"$PODMAN" build --quiet --layers=false --platform "linux/$arch" --format oci --network host --build-arg "VERSION=$VERSION" \
 		-f Containerfile -t "$tag" "$ctx" ||
 		die "podman build failed: as root with runc and $CONTAINERS_CONF (default_ulimits = []); see its message above"
 	"$PODMAN" save --format oci-archive -o "$DIST/$NAME-$VERSION-$arch.oci.tar" "$tag"
+	"$PODMAN" rmi "$tag" >/dev/null # the archive is the artifact: podman's store keeps nothing
 done
 
 step "SHA256SUMS"

@@ -23,8 +23,17 @@ import (
 // imageUID is the image's user (Containerfile USER).
 const imageUID = 10001
 
-// podman runs podman with runc and packaging/containers.conf (CONTAINERS_CONF, set by make
-// dist-test: no default ulimits).
+// usePodman makes podman use packaging/containers.conf (runc, no default ulimits: they cannot
+// be set on every machine) unless CONTAINERS_CONF names another.
+func usePodman(t *testing.T) {
+	t.Helper()
+	requireRoot(t)
+	if os.Getenv("CONTAINERS_CONF") == "" {
+		t.Setenv("CONTAINERS_CONF", filepath.Join(repoRoot(t), "packaging", "containers.conf"))
+	}
+}
+
+// podman runs podman with runc (usePodman first).
 func podman(t *testing.T, args ...string) string {
 	t.Helper()
 	return run(t, 3*time.Minute, "podman", append([]string{"--runtime", "runc"}, args...)...)
@@ -61,7 +70,7 @@ type imageConfig struct {
 // configuration and the feature gate as a non-root numeric user, with the storage directory as
 // a volume and the health endpoint on every interface.
 func TestDistImageConfig(t *testing.T) {
-	requireRoot(t)
+	usePodman(t)
 	d := distArtifacts(t)
 	for _, arch := range distLinuxArches {
 		t.Run(arch, func(t *testing.T) {
@@ -190,7 +199,7 @@ func (c *container) stop(t *testing.T) {
 // same volume resumes from the checkpoint: the exact event set, nothing sent twice (a clean stop
 // commits what was delivered; re-sends bounded as in TestKillAndRestart in any case).
 func TestDistImageRun(t *testing.T) {
-	requireRoot(t)
+	usePodman(t)
 	d := distArtifacts(t)
 	image := loadImage(t, d.path(d.image(runtime.GOARCH)))
 	volume := fmt.Sprintf("%s-dist-test-%d", distName, os.Getpid())

@@ -109,7 +109,8 @@ func run(t *testing.T, timeout time.Duration, name string, args ...string) strin
 // runErr is run that returns the error instead of failing.
 func runErr(t *testing.T, timeout time.Duration, name string, args ...string) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	// Not t.Context(): cleanups (dpkg -P, podman rm) run after it is canceled.
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdin = nil // no terminal: a command that asks a question fails instead of waiting
@@ -229,7 +230,7 @@ func TestDistBinaries(t *testing.T) {
 			if p[0] == "linux" {
 				f, err := elf.Open(bin)
 				require.NoError(t, err)
-				defer f.Close()
+				defer func() { _ = f.Close() }() // read only
 				for _, prog := range f.Progs {
 					assert.NotEqual(t, elf.PT_INTERP, prog.Type, "a static binary has no interpreter")
 				}
@@ -276,7 +277,7 @@ func TestDistSBOM(t *testing.T) {
 			listed := map[string]string{}
 			for _, c := range bom.Components {
 				listed[c.Name] = c.Version
-				assert.Contains(t, c.Purl, "goos="+p[0], c.Name)
+				assert.Contains(t, c.Purl, "goarch="+p[1]+"&goos="+p[0], c.Name)
 			}
 			bi := readBuildInfo(t, d.path(d.binary(p[0], p[1])))
 			want := map[string]string{}
