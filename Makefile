@@ -14,8 +14,14 @@ DIST        := $(BIN_DIR)/otelcol-jumpcloud
 METADATA    := $(shell find receiver exporter -name metadata.yaml 2>/dev/null)
 TEST_TIMEOUT ?= 9m
 FUZZTIME    ?= 10s
+NFPM_VERSION := v2.45.2
+NFPM        := $(TOOLS_DIR)/nfpm-$(NFPM_VERSION)
+CYCLONEDX_VERSION := v1.10.0
+CYCLONEDX   := $(TOOLS_DIR)/cyclonedx-gomod-$(CYCLONEDX_VERSION)
+# The release version: dist.version of builder-config.yaml unless VERSION is set.
+VERSION     ?= $(shell awk '/^dist:/ {d = 1; next} /^[^ #]/ {d = 0} d && $$1 == "version:" {print $$2; exit}' builder-config.yaml)
 
-.PHONY: all test vet lint unit fuzz-short e2e-test generate tools bench bench-go build run clean e2e chaos chaos-test
+.PHONY: all test vet lint unit fuzz-short e2e-test generate tools bench bench-go build run clean e2e chaos chaos-test dist dist-test
 
 all: build
 
@@ -33,7 +39,16 @@ $(GOLANGCI_LINT):
 	GOBIN=$(TOOLS_DIR) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 	mv $(TOOLS_DIR)/golangci-lint $(GOLANGCI_LINT)
 
-tools: $(OCB) $(MDATAGEN) $(GOLANGCI_LINT)
+# The packager and the SBOM generator of make dist, versioned the same way.
+$(NFPM):
+	GOBIN=$(TOOLS_DIR) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+	mv $(TOOLS_DIR)/nfpm $(NFPM)
+
+$(CYCLONEDX):
+	GOBIN=$(TOOLS_DIR) $(GO) install github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@$(CYCLONEDX_VERSION)
+	mv $(TOOLS_DIR)/cyclonedx-gomod $(CYCLONEDX)
+
+tools: $(OCB) $(MDATAGEN) $(GOLANGCI_LINT) $(NFPM) $(CYCLONEDX)
 
 ## generate: regenerate the mdatagen output of every component.
 generate: $(MDATAGEN)
@@ -130,6 +145,23 @@ run: build
 e2e: build
 	$(GO) test -race -count=1 -v -timeout $(TEST_TIMEOUT) ./test/e2e/
 
+## dist: the release artifacts in dist/ (packaging/dist.sh; README, Install): static binaries
+## for linux/amd64, linux/arm64, darwin/arm64 and windows/amd64 stamped with VERSION, a CycloneDX
+## SBOM of each, .deb and .rpm packages (nfpm: packaging/nfpm.yaml) and OCI images (podman:
+## Containerfile) for linux/amd64 and linux/arm64, and SHA256SUMS. ocb generates the main
+## package into ./build-dist (./build stays make build's). Needs podman and runc (Debian:
+## apt-get install podman runc); it says so when they are missing.
+dist: $(OCB) $(NFPM) $(CYCLONEDX)
+	VERSION=$(VERSION) GO=$(GO) OCB=$(OCB) NFPM=$(NFPM) CYCLONEDX=$(CYCLONEDX) packaging/dist.sh
+
+## dist-test: the release artifacts tried as a user would (test/e2e, build tag dist; run as
+## root: it installs the .deb and runs podman): SHA256SUMS, the SBOMs, the .deb installed and its
+## service run as the service user, removed and purged, the .rpm's files and scripts, the image
+## run read-only as non-root and restarted on its volume. Builds dist/ first.
+dist-test: dist
+	$(GO) vet -tags dist ./test/e2e/
+	VERSION=$(VERSION) NFPM=$(NFPM) $(GO) test -tags dist -count=1 -p 1 -timeout 15m -v -run '^TestDist[A-Z]' ./test/e2e/
+
 # Keeps .run/storage: in a real run it holds the checkpoint and the undelivered Sumo queue.
 clean:
-	rm -rf $(BIN_DIR) build .run/demo
+	rm -rf $(BIN_DIR) build build-dist dist .run/demo

@@ -124,17 +124,23 @@ func (e *env) start(storage string, vars map[string]string) *harness.Collector {
 // second --config).
 func (e *env) startWith(config, storage string, vars map[string]string, args ...string) *harness.Collector {
 	e.t.Helper()
-	logPath := filepath.Join(e.dir, fmt.Sprintf("collector-%d.log", len(e.logs)+1))
-	c, err := harness.StartCollector(harness.CollectorConfig{
+	return e.startCollector(harness.CollectorConfig{
 		Binary:     e.bin,
 		ConfigPath: config,
 		StorageDir: storage,
-		LogPath:    logPath,
 		Env:        vars,
 		Args:       args,
 	})
+}
+
+// startCollector runs the collector of cfg (its LogPath is set here: the log is checked for
+// secrets and printed if the test failed); it is stopped at the end of the test.
+func (e *env) startCollector(cfg harness.CollectorConfig) *harness.Collector {
+	e.t.Helper()
+	logPath := e.nextLog()
+	cfg.LogPath = logPath
+	c, err := harness.StartCollector(cfg)
 	require.NoError(e.t, err)
-	e.logs = append(e.logs, logPath)
 	e.t.Cleanup(func() {
 		if err := c.Stop(20 * time.Second); err != nil {
 			e.t.Logf("stopping the collector (pid %d): %v", c.Pid(), err)
@@ -144,6 +150,13 @@ func (e *env) startWith(config, storage string, vars map[string]string, args ...
 		}
 	})
 	return c
+}
+
+// nextLog is the path of the next collector log, recorded for checkNoSecretsLogged.
+func (e *env) nextLog() string {
+	p := filepath.Join(e.dir, fmt.Sprintf("collector-%d.log", len(e.logs)+1))
+	e.logs = append(e.logs, p)
+	return p
 }
 
 // checkNoSecretsLogged fails the test when a collector log contains the API key (right or

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,7 +31,8 @@ type CollectorConfig struct {
 	Binary     string
 	ConfigPath string
 	// StorageDir is the file_storage directory (OTELCOL_STORAGE_DIR): reuse it to restart
-	// with the same checkpoint and queue.
+	// with the same checkpoint and queue. Empty: OTELCOL_STORAGE_DIR is not set, the
+	// configuration's default applies (the installed configuration's /var/lib/otelcol-jumpcloud).
 	StorageDir string
 	// LogPath receives the collector's stdout and stderr (appended).
 	LogPath string
@@ -40,6 +42,10 @@ type CollectorConfig struct {
 	Env map[string]string
 	// Args are extra command-line arguments, e.g. --set=exporters.sumologichttp.timeout=5s.
 	Args []string
+	// Wrapper, when set, is a command that executes the binary with its arguments appended,
+	// e.g. setpriv --reuid=USER --regid=USER --init-groups -- (run as a service user). It must
+	// exec the binary (not fork it): Pid, Stop and Kill act on the process it starts.
+	Wrapper []string
 }
 
 // Collector is a running otelcol-jumpcloud child process.
@@ -79,15 +85,20 @@ func StartCollector(cfg CollectorConfig) (*Collector, error) {
 	}
 
 	env := map[string]string{
-		"OTELCOL_STORAGE_DIR":     cfg.StorageDir,
 		"OTELCOL_HEALTH_ENDPOINT": "127.0.0.1:" + strconv.Itoa(healthPort),
 		"OTELCOL_METRICS_PORT":    strconv.Itoa(metricsPort),
+	}
+	if cfg.StorageDir != "" {
+		env["OTELCOL_STORAGE_DIR"] = cfg.StorageDir
 	}
 	for k, v := range cfg.Env {
 		env[k] = v
 	}
-	args := append([]string{"--config", cfg.ConfigPath, FeatureGates}, cfg.Args...)
-	cmd := exec.Command(cfg.Binary, args...)
+	args := append([]string{cfg.Binary, "--config", cfg.ConfigPath, FeatureGates}, cfg.Args...)
+	if len(cfg.Wrapper) > 0 {
+		args = append(slices.Clone(cfg.Wrapper), args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = childEnv(os.Environ(), env)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
