@@ -59,6 +59,21 @@ func (s *stream) groupable() bool {
 	return state == stateCollecting
 }
 
+// startsCaughtUp reports whether a groupable stream's first window would be the tail (a short
+// lookback, or a checkpoint of a recent stop): it waits for the shared probe from the start.
+func (s *stream) startsCaughtUp() bool {
+	if s.r.group == nil || s.spec.orgID == "" || s.r.cfg.Overlap <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cp.InWindow {
+		return false
+	}
+	end, tail, _ := s.nextWindowEnd(true)
+	return tail && end.After(s.cp.WindowEnd)
+}
+
 // wait parks the caught-up stream until the shared probe finds something for it to collect;
 // false when ctx ended.
 func (g *groupProber) wait(ctx context.Context, s *stream) bool {
@@ -166,6 +181,10 @@ func (g *groupProber) probe(ctx context.Context, members []*stream, end time.Tim
 			for _, s := range members {
 				s.skipWindow(&probe{start: start, end: end})
 				s.persistIfStale(ctx)
+				if state, _ := s.r.status.streamState(s.spec.name()); state != stateCollecting {
+					// The API answered for it: authenticated, nothing to collect.
+					s.setState(stateCollecting, errNone, nil)
+				}
 			}
 			return
 		}

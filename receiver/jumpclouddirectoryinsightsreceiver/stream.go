@@ -114,6 +114,14 @@ func (s *stream) metricOpt(extra ...attribute.KeyValue) metric.MeasurementOption
 // backoff; a configuration error stops this stream only, until the collector restarts.
 func (s *stream) run(ctx, deliverCtx context.Context) {
 	bo := newBackOff(s.r.cfg.BackOff)
+	if s.startsCaughtUp() {
+		// Its first window is the tail: the shared probe counts it with the others (an MSP
+		// key with thousands of idle organizations starts with a request per 100 of them).
+		if !s.r.group.wait(ctx, s) {
+			return
+		}
+		s.woken.Store(true)
+	}
 	for {
 		caughtUp, err := s.step(ctx, deliverCtx)
 		if ctx.Err() != nil {
