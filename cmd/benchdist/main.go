@@ -62,7 +62,7 @@ func main() {
 	}
 }
 
-func mainErr(ctx context.Context, args []string, out io.Writer) error {
+func mainErr(ctx context.Context, args []string, out io.Writer) (err error) {
 	fs := flag.NewFlagSet("benchdist", flag.ContinueOnError)
 	collector := fs.String("collector", "bin/otelcol-jumpcloud", "the built distribution")
 	config := fs.String("config", "otelcol-config.yaml", "the configuration it runs")
@@ -75,8 +75,17 @@ func mainErr(ctx context.Context, args []string, out io.Writer) error {
 	liveRate := fs.Float64("live-rate", 20, "live flow: events per second")
 	liveLate := fs.Float64("live-late", 0.1, "live flow: fraction of events visible late")
 	liveMaxLate := fs.Duration("live-max-late", time.Minute, "live flow: longest delay of a late event")
+	idle := fs.String("idle", "", "also measure idle organizations behind one MSP key: organizations[/max_requests_per_second], comma-separated (e.g. 1,300,2000,2000/2)")
+	idleFor := fs.Duration("idle-for", time.Minute, "idle runs: how long each is measured")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *idle != "" {
+		defer func() {
+			if err == nil {
+				err = runIdle(ctx, *idle, *idleFor, *collector, *config, *dir, *timeout, out)
+			}
+		}()
 	}
 	if *runsFlag == "" {
 		return runLive(ctx, liveRun{d: *live, rate: *liveRate, late: *liveLate, maxLate: *liveMaxLate}, *collector, *config, *dir, *timeout, out)
@@ -100,6 +109,27 @@ func mainErr(ctx context.Context, args []string, out io.Writer) error {
 			res.cpu.Seconds(), res.cpu.Seconds()*1e6/float64(res.events), float64(res.peakAnon)/(1<<20), res.requests, res.dups)
 	}
 	return runLive(ctx, liveRun{d: *live, rate: *liveRate, late: *liveLate, maxLate: *liveMaxLate}, *collector, *config, *dir, *timeout, out)
+}
+
+// shippedPollInterval is otelcol-config.yaml's poll_interval, the unit of "per poll".
+const shippedPollInterval = 10 * time.Second
+
+// runIdle measures the idle runs spec.
+func runIdle(ctx context.Context, spec string, d time.Duration, bin, config, dir string, timeout time.Duration, out io.Writer) error {
+	runs, err := parseIdleRuns(spec, d)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	printIdleHeader(out)
+	for _, ir := range runs {
+		res, err := measureIdle(ctx, ir, bin, config, dir, timeout)
+		if err != nil {
+			return fmt.Errorf("idle run %d organizations: %w", ir.orgs, err)
+		}
+		printIdle(out, ir, res, shippedPollInterval)
+	}
+	return nil
 }
 
 // runLive measures the live flow lr when its duration is set.
