@@ -7,14 +7,15 @@
 //     while the flow goes on, then restarted on the same storage (the pod's volume). It prints
 //     how long the restarted collector took to deliver every event it was allowed to read at
 //     the restart (timestamped before restart - settle_delay), from the sink's arrival times.
+//
 //   - orgs: a multi-tenant (MSP) key with -orgs organizations (a small backfill and a live flow
 //     each). It prints the time to deliver the backfill, then, over -steady of normal running,
 //     the API requests per minute, the collector's CPU and anonymous memory, and the delivery
 //     latency of the live events (how far behind the collector stays with that many
 //     organizations).
 //
-//	go run ./cmd/deploybench -mode catchup -down 2m,5m -rate 50
-//	go run ./cmd/deploybench -mode orgs -orgs 100,1000 -steady 3m
+//     go run ./cmd/deploybench -mode catchup -down 2m,5m -rate 50
+//     go run ./cmd/deploybench -mode orgs -orgs 100,1000 -steady 3m
 package main
 
 import (

@@ -31,9 +31,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	k8sjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
 	kusttypes "sigs.k8s.io/kustomize/api/types"
-	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 )
@@ -69,23 +69,21 @@ var notListed = map[string]string{
 func repoFiles(t *testing.T) map[string]string {
 	t.Helper()
 	files := map[string]string{}
-	for dir, root := range map[string]string{".": base, filepath.Join("..", "kubernetes-shards"): shards} {
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, err := filepath.Rel(dir, p)
-			if err != nil || rel == secretsFile {
+	for dir, prefix := range map[string]string{".": base, filepath.Join("..", "kubernetes-shards"): shards} {
+		root, err := os.OpenRoot(dir)
+		require.NoError(t, err)
+		err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || p == secretsFile {
 				return err // nil for the developer's own credentials: never read by the test
 			}
-			data, err := os.ReadFile(p)
+			data, err := fs.ReadFile(root.FS(), p)
 			if err != nil {
 				return err
 			}
-			files[path.Join(root, filepath.ToSlash(rel))] = string(data)
+			files[path.Join(prefix, p)] = string(data)
 			return nil
 		})
-		require.NoError(t, err)
+		require.NoError(t, errors.Join(err, root.Close()))
 	}
 	data, err := os.ReadFile(filepath.Join("..", "..", "otelcol-config.yaml"))
 	require.NoError(t, err)
@@ -668,12 +666,12 @@ func TestManifestsCanFail(t *testing.T) {
 	}
 }
 
-func replace(file, old, new string) func(map[string]string) {
-	return replaceNth(file, old, new, 1)
+func replace(file, old, repl string) func(map[string]string) {
+	return replaceNth(file, old, repl, 1)
 }
 
-// replaceNth replaces the nth occurrence of old in file (it must exist).
-func replaceNth(file, old, new string, n int) func(map[string]string) {
+// replaceNth replaces the nth occurrence of old in file by repl (it must exist).
+func replaceNth(file, old, repl string, n int) func(map[string]string) {
 	return func(files map[string]string) {
 		s := files[file]
 		at := -1
@@ -684,6 +682,6 @@ func replaceNth(file, old, new string, n int) func(map[string]string) {
 			}
 			at += 1 + i
 		}
-		files[file] = s[:at] + new + s[at+len(old):]
+		files[file] = s[:at] + repl + s[at+len(old):]
 	}
 }
