@@ -85,9 +85,11 @@ func repoFiles(t *testing.T) map[string]string {
 		})
 		require.NoError(t, errors.Join(err, root.Close()))
 	}
-	data, err := os.ReadFile(filepath.Join("..", "..", "otelcol-config.yaml"))
-	require.NoError(t, err)
-	files["/repo/otelcol-config.yaml"] = string(data)
+	for _, f := range []string{"otelcol-config.yaml", "builder-config.yaml"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", f))
+		require.NoError(t, err)
+		files["/repo/"+f] = string(data)
+	}
 	// kustomize needs credentials.env: the template, as a user's first copy would be.
 	files[path.Join(base, secretsFile)] = files[path.Join(base, secretsTemplate)]
 	return files
@@ -552,6 +554,10 @@ func check(t *testing.T, files map[string]string) []string {
 	if files[path.Join(base, "otelcol-config.yaml")] != files["/repo/otelcol-config.yaml"] {
 		bad = append(bad, "deploy/kubernetes/otelcol-config.yaml differs from otelcol-config.yaml: run `cp otelcol-config.yaml deploy/kubernetes/otelcol-config.yaml`")
 	}
+	version, err := distVersion(files["/repo/builder-config.yaml"])
+	if err != nil {
+		bad = append(bad, err.Error())
+	}
 	dirs := []string{base}
 	for p := range files {
 		if dir, ok := strings.CutSuffix(p, "/kustomization.yaml"); ok && strings.HasPrefix(dir, shards+"/") {
@@ -569,6 +575,13 @@ func check(t *testing.T, files map[string]string) []string {
 		}
 		for _, v := range violations(r, files["/repo/otelcol-config.yaml"]) {
 			bad = append(bad, strings.TrimPrefix(dir, "/repo/")+": "+v)
+		}
+		for _, sts := range r.statefulSets {
+			for _, c := range sts.Spec.Template.Spec.Containers {
+				if _, tag, _ := strings.Cut(path.Base(c.Image), ":"); tag != version && !strings.HasPrefix(tag, version+"-") {
+					bad = append(bad, fmt.Sprintf("%s: image %s is not version %s of builder-config.yaml (kustomization.yaml images: newTag %s-<arch>)", strings.TrimPrefix(dir, "/repo/"), c.Image, version, version))
+				}
+			}
 		}
 		if dir == base || len(r.statefulSets) != 1 {
 			continue
@@ -595,6 +608,19 @@ func check(t *testing.T, files map[string]string) []string {
 		}
 	}
 	return bad
+}
+
+// distVersion is dist.version of builder-config.yaml: the version of the image make dist builds.
+func distVersion(builderConfig string) (string, error) {
+	var cfg struct {
+		Dist struct {
+			Version string `json:"version"`
+		} `json:"dist"`
+	}
+	if err := yaml.Unmarshal([]byte(builderConfig), &cfg); err != nil || cfg.Dist.Version == "" {
+		return "", fmt.Errorf("builder-config.yaml: no dist.version (%v)", err)
+	}
+	return cfg.Dist.Version, nil
 }
 
 // TestManifests: the shipped base and overlays hold every invariant.
@@ -645,6 +671,7 @@ func TestManifestsCanFail(t *testing.T) {
 			f[path.Join(base, "hpa.yaml")] = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: otelcol-jumpcloud\nspec:\n  maxReplicas: 3\n  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: otelcol-jumpcloud}\n"
 			replace(path.Join(base, "kustomization.yaml"), "  - service.yaml\n", "  - service.yaml\n  - hpa.yaml\n")(f)
 		}, "HorizontalPodAutoscaler otelcol-jumpcloud: kind not expected"},
+		{"image of another version", replace(path.Join(base, "kustomization.yaml"), "newTag: 0.1.0-amd64", "newTag: 0.0.9"), "image localhost/otelcol-jumpcloud:0.0.9 is not version 0.1.0"},
 		{"organization in two shards", replace(path.Join(shards, "example-shard-b/kustomization.yaml"), "5f1a000000000000000000b1", "5f1a000000000000000000a2"), "organization 5f1a000000000000000000a2 is in"},
 		{"shard without organizations", replace(path.Join(shards, "example-shard-b/kustomization.yaml"), "JUMPCLOUD_ORG_ID=5f1a000000000000000000b1,5f1a000000000000000000b2", "JUMPCLOUD_PROVIDER_ID=x"), "a shard must set JUMPCLOUD_ORG_ID"},
 		{"shards share a name", replace(path.Join(shards, "example-shard-b/kustomization.yaml"), "nameSuffix: -shard-b", "nameSuffix: -shard-a"), "render the same StatefulSet otelcol-jumpcloud-shard-a"},
