@@ -617,8 +617,11 @@ func distVersion(builderConfig string) (string, error) {
 			Version string `json:"version"`
 		} `json:"dist"`
 	}
-	if err := yaml.Unmarshal([]byte(builderConfig), &cfg); err != nil || cfg.Dist.Version == "" {
-		return "", fmt.Errorf("builder-config.yaml: no dist.version (%v)", err)
+	if err := yaml.Unmarshal([]byte(builderConfig), &cfg); err != nil {
+		return "", fmt.Errorf("builder-config.yaml: %w", err)
+	}
+	if cfg.Dist.Version == "" {
+		return "", errors.New("builder-config.yaml: no dist.version")
 	}
 	return cfg.Dist.Version, nil
 }
