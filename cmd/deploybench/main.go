@@ -40,6 +40,7 @@ const apiKey = "deploybench-api-key-7c8d9e"
 
 type options struct {
 	mode, collector, config, dir string
+	events                       int
 	downs                        []time.Duration
 	orgs                         []int
 	rate                         float64
@@ -62,7 +63,8 @@ func parse(args []string) (options, error) {
 	var o options
 	var downs, orgs string
 	fs := flag.NewFlagSet("deploybench", flag.ContinueOnError)
-	fs.StringVar(&o.mode, "mode", "catchup", "catchup or orgs")
+	fs.StringVar(&o.mode, "mode", "catchup", "catchup, orgs or replicas")
+	fs.IntVar(&o.events, "events", 100000, "replicas: events to backfill")
 	fs.StringVar(&o.collector, "collector", "bin/otelcol-jumpcloud", "the built distribution")
 	fs.StringVar(&o.config, "config", "otelcol-config.yaml", "the configuration it runs")
 	fs.StringVar(&o.dir, "dir", filepath.Join(os.TempDir(), "otelcol-jumpcloud-deploybench"), "scratch directory (storage, logs)")
@@ -92,8 +94,8 @@ func parse(args []string) (options, error) {
 		}
 		o.orgs = append(o.orgs, n)
 	}
-	if o.mode != "catchup" && o.mode != "orgs" {
-		return o, fmt.Errorf("-mode %q: want catchup or orgs", o.mode)
+	if !slices.Contains([]string{"catchup", "orgs", "replicas"}, o.mode) {
+		return o, fmt.Errorf("-mode %q: want catchup, orgs or replicas", o.mode)
 	}
 	if o.rate <= 0 {
 		return o, errors.New("-rate must be positive")
@@ -112,7 +114,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := os.MkdirAll(o.dir, 0o750); err != nil {
 		return err
 	}
-	if o.mode == "catchup" {
+	switch o.mode {
+	case "replicas":
+		return replicas(ctx, o, out)
+	case "catchup":
 		fmt.Fprintln(out, "| down | stop | live events/s | page latency | events while down | catch-up s | API requests in catch-up | steady latency p50 / max s | duplicates |")
 		fmt.Fprintln(out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 		for _, d := range o.downs {
@@ -419,4 +424,37 @@ func orgsRun(ctx context.Context, o options, n int, out io.Writer) error {
 		cpu/to.Sub(from).Seconds(), cpu/to.Sub(from).Hours(), float64(sum)/float64(max(samples, 1))/(1<<20), float64(peak)/(1<<20),
 		quantile(lat, 0.5).Seconds(), quantile(lat, 0.99).Seconds(), quantile(lat, 1).Seconds(), behind, len(live), b.Sink.Stats().Duplicates)
 	return nil
+}
+
+// replicas runs two collectors with the same key, each with its own storage, on one backfill.
+func replicas(ctx context.Context, o options, out io.Writer) error {
+	b, err := harness.StartBackends(harness.BackendsConfig{APIKey: apiKey, Seed: 3, PageLatency: o.latency, SinkCountOnly: true})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = b.Close() }() // loopback backends of this run
+	now := time.Now()
+	if err := b.Sim.Generate(o.events, now.Add(-time.Hour), now.Add(-o.settle-time.Minute)); err != nil {
+		return err
+	}
+	var cols []*harness.Collector
+	for i := range 2 {
+		storage := filepath.Join(o.dir, fmt.Sprintf("storage-%d", i))
+		if err := os.RemoveAll(storage); err != nil {
+			return err
+		}
+		col, err := start(o, b, storage, nil)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = col.Stop(30 * time.Second) }()
+		cols = append(cols, col)
+	}
+	err = harness.Poll(ctx, o.timeout, 250*time.Millisecond, func() (bool, error) {
+		return b.Sink.Stats().Messages >= 2*o.events, nil
+	})
+	st := b.Sink.Stats()
+	fmt.Fprintf(out, "two collectors, same key, own storage each: %d events in the API, %d messages at the sink, %d distinct, %d duplicates, %d API requests\n",
+		o.events, st.Messages, st.Distinct, st.Duplicates, b.Sim.Stats().Requests)
+	return err
 }
