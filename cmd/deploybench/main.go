@@ -437,7 +437,6 @@ func replicas(ctx context.Context, o options, out io.Writer) error {
 	if err := b.Sim.Generate(o.events, now.Add(-time.Hour), now.Add(-o.settle-time.Minute)); err != nil {
 		return err
 	}
-	var cols []*harness.Collector
 	for i := range 2 {
 		storage := filepath.Join(o.dir, fmt.Sprintf("storage-%d", i))
 		if err := os.RemoveAll(storage); err != nil {
@@ -448,7 +447,6 @@ func replicas(ctx context.Context, o options, out io.Writer) error {
 			return err
 		}
 		defer func() { _ = col.Stop(30 * time.Second) }()
-		cols = append(cols, col)
 	}
 	err = harness.Poll(ctx, o.timeout, 250*time.Millisecond, func() (bool, error) {
 		return b.Sink.Stats().Messages >= 2*o.events, nil
