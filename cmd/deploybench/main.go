@@ -40,7 +40,7 @@ const apiKey = "deploybench-api-key-7c8d9e"
 
 type options struct {
 	mode, collector, config, dir string
-	events                       int
+	events, concurrency          int
 	downs                        []time.Duration
 	orgs                         []int
 	rate                         float64
@@ -65,6 +65,7 @@ func parse(args []string) (options, error) {
 	fs := flag.NewFlagSet("deploybench", flag.ContinueOnError)
 	fs.StringVar(&o.mode, "mode", "catchup", "catchup, orgs or replicas")
 	fs.IntVar(&o.events, "events", 100000, "replicas: events to backfill")
+	fs.IntVar(&o.concurrency, "concurrency", 4, "max_concurrent_requests (JUMPCLOUD_MAX_CONCURRENT_REQUESTS; 4 is the configuration's default)")
 	fs.StringVar(&o.collector, "collector", "bin/otelcol-jumpcloud", "the built distribution")
 	fs.StringVar(&o.config, "config", "otelcol-config.yaml", "the configuration it runs")
 	fs.StringVar(&o.dir, "dir", filepath.Join(os.TempDir(), "otelcol-jumpcloud-deploybench"), "scratch directory (storage, logs)")
@@ -127,8 +128,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	}
-	fmt.Fprintln(out, "| organizations | page latency | live events/s | backfill events | backfill s | API requests/min | per org/min | CPU cores | CPU-s/h | anon RSS MiB avg / peak | live latency p50 / p99 / max s | behind at end | duplicates |")
-	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(out, "| organizations | max_concurrent_requests | page latency | live events/s | backfill events | backfill s | API requests/min | per org/min | CPU cores | CPU-s/h | anon RSS MiB avg / peak | live latency p50 / p99 / max s | behind at end | duplicates |")
+	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, n := range o.orgs {
 		if err := orgsRun(ctx, o, n, out); err != nil {
 			return fmt.Errorf("%d organizations: %w", n, err)
@@ -144,6 +145,8 @@ func start(o options, b *harness.Backends, storage string, env map[string]string
 		"JUMPCLOUD_ENDPOINT":         b.APIBaseURL(),
 		"JUMPCLOUD_INITIAL_LOOKBACK": "2h",
 		"SUMO_HTTP_SOURCE_URL":       b.Sink.URL(),
+		// 4 is the configuration's default, set here so that -concurrency shows in every run.
+		"JUMPCLOUD_MAX_CONCURRENT_REQUESTS": strconv.Itoa(o.concurrency),
 	}
 	for k, v := range env {
 		vars[k] = v
@@ -419,8 +422,8 @@ func orgsRun(ctx context.Context, o options, n int, out io.Writer) error {
 	minutes := to.Sub(from).Minutes()
 	reqs := float64(requestsBetween(b, from, to))
 	cpu := (cpu1 - cpu0).Seconds()
-	fmt.Fprintf(out, "| %d | %s | %.0f | %d | %.1f | %.0f | %.2f | %.3f | %.0f | %.0f / %.0f | %.0f / %.0f / %.0f | %d of %d | %d |\n",
-		n, o.latency, o.rate, len(backfill), backfillDone.Sub(started).Seconds(), reqs/minutes, reqs/minutes/float64(n),
+	fmt.Fprintf(out, "| %d | %d | %s | %.0f | %d | %.1f | %.0f | %.2f | %.3f | %.0f | %.0f / %.0f | %.0f / %.0f / %.0f | %d of %d | %d |\n",
+		n, o.concurrency, o.latency, o.rate, len(backfill), backfillDone.Sub(started).Seconds(), reqs/minutes, reqs/minutes/float64(n),
 		cpu/to.Sub(from).Seconds(), cpu/to.Sub(from).Hours(), float64(sum)/float64(max(samples, 1))/(1<<20), float64(peak)/(1<<20),
 		quantile(lat, 0.5).Seconds(), quantile(lat, 0.99).Seconds(), quantile(lat, 1).Seconds(), behind, len(live), b.Sink.Stats().Duplicates)
 	return nil
