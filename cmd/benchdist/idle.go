@@ -79,20 +79,20 @@ func measureIdle(ctx context.Context, ir idleRun, bin, config, dir string, timeo
 	if err := sleepCtx(ctx, 20*time.Second); err != nil {
 		return nil, err
 	}
-	cpu0, err := cpuTime(col.Pid())
+	cpu0, err := harness.CPUTime(col.Pid())
 	if err != nil {
 		return nil, err
 	}
 	req0, start := b.MSP.Requests(), time.Now()
 	if err := harness.Poll(ctx, ir.d+time.Minute, time.Second, func() (bool, error) {
-		if rss, err := rssAnon(col.Pid()); err == nil {
+		if rss, err := harness.RSSAnon(col.Pid()); err == nil {
 			res.peakAnon = max(res.peakAnon, rss)
 		}
 		return time.Since(start) >= ir.d, nil
 	}); err != nil {
 		return nil, err
 	}
-	cpu1, err := cpuTime(col.Pid())
+	cpu1, err := harness.CPUTime(col.Pid())
 	if err != nil {
 		return nil, err
 	}

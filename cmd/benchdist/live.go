@@ -73,7 +73,7 @@ func measureLive(ctx context.Context, lr liveRun, bin, config, dir string, timeo
 	})
 	res := &liveResult{}
 	sample := func() {
-		if rss, err := rssAnon(col.Pid()); err == nil {
+		if rss, err := harness.RSSAnon(col.Pid()); err == nil {
 			res.peakAnon = max(res.peakAnon, rss)
 		}
 	}
@@ -101,7 +101,7 @@ func measureLive(ctx context.Context, lr liveRun, bin, config, dir string, timeo
 		sample()
 		return b.Sink.Stats().Distinct >= len(want), nil
 	})
-	if res.cpu, err = cpuTime(col.Pid()); err != nil {
+	if res.cpu, err = harness.CPUTime(col.Pid()); err != nil {
 		return nil, err
 	}
 	arr := b.Sink.Arrivals()

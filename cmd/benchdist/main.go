@@ -11,9 +11,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -259,13 +257,13 @@ func measure(ctx context.Context, r run, bin, config, dir string, timeout time.D
 		case <-col.Done():
 			return nil, col.ExitedError()
 		case <-tick.C:
-			if rss, err := rssAnon(col.Pid()); err == nil {
+			if rss, err := harness.RSSAnon(col.Pid()); err == nil {
 				res.peakAnon = max(res.peakAnon, rss)
 			}
 		}
 	}
 	res.wall = time.Since(start)
-	if res.cpu, err = cpuTime(col.Pid()); err != nil {
+	if res.cpu, err = harness.CPUTime(col.Pid()); err != nil {
 		return nil, err
 	}
 	st := b.Sink.Stats()
@@ -280,47 +278,6 @@ func measure(ctx context.Context, r run, bin, config, dir string, timeout time.D
 		}
 	}
 	return res, nil
-}
-
-// rssAnon reads RssAnon of /proc/pid/status, in bytes.
-func rssAnon(pid int) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = f.Close() }() // read only
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "RssAnon:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, errors.New("no RssAnon in /proc status")
-}
-
-// cpuTime reads utime + stime of /proc/pid/stat (clock ticks of 10 ms on Linux).
-func cpuTime(pid int) (time.Duration, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may contain spaces: fields are counted after its ')'.
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("unreadable /proc stat")
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0, errors.New("short /proc stat")
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
 // saveProfiles fetches a heap profile and a 2-second CPU profile from the pprof extension.
