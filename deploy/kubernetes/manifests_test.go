@@ -667,7 +667,7 @@ func TestManifestsCanFail(t *testing.T) {
 		{"no memory limit", replace(sts, "              memory: 512Mi\n", ""), "resources memory"},
 		{"limiter above the limit", replace(sts, `value: "384"`, `value: "2048"`), "memory_limiter limit_mib 2048"},
 		{"metrics on loopback", replace(sts, "value: 0.0.0.0\n", "value: 127.0.0.1\n"), `metrics host "127.0.0.1"`},
-		{"config drift", replace(path.Join(base, "otelcol-config.yaml"), "poll_interval: ${env:JUMPCLOUD_POLL_INTERVAL:-1m}", "poll_interval: 5m"), "differs from otelcol-config.yaml"},
+		{"config drift", replace(path.Join(base, "otelcol-config.yaml"), "initial_lookback: ${env:JUMPCLOUD_INITIAL_LOOKBACK:-24h}", "initial_lookback: 48h"), "differs from otelcol-config.yaml"},
 		{"config path", replace(sts, "--config=/etc/otelcol-jumpcloud/config.yaml", "--config=/etc/otelcol/config.yaml"), "--config=/etc/otelcol/config.yaml"},
 		{"unlisted file", func(f map[string]string) { f[path.Join(base, "hpa.yaml")] = "kind: HorizontalPodAutoscaler\n" }, "files not listed in kustomization.yaml: [hpa.yaml]"},
 		{"autoscaler", func(f map[string]string) {

@@ -224,7 +224,7 @@ func TestDistImageRun(t *testing.T) {
 	}), "no delivery before the stop")
 	first.stop(t)
 	waitQuiet(t, e.b.Sink, 500*time.Millisecond)
-	atStop := checkDelivery(t, e.b.Sink, want)
+	atStop := e.checkDelivery(want)
 	t.Logf("stopped with %d of %d events at the sink", atStop.messages, len(want))
 	require.NotEmpty(t, atStop.missing, "the stop must come in the middle of the backfill")
 	require.Zero(t, atStop.duplicates)

@@ -166,7 +166,7 @@ func TestDistDeb(t *testing.T) {
 	})
 	waitDistinct(t, e.b.Sink, len(want), 2*time.Minute)
 	waitSettled(t, e, c, 3)
-	dl := checkDelivery(t, e.b.Sink, want)
+	dl := e.checkDelivery(want)
 	requireComplete(t, dl, len(want))
 	require.Zero(t, dl.duplicates, "exactly once")
 	status := readFile(t, fmt.Sprintf("/proc/%d/status", c.Pid()))

@@ -216,7 +216,7 @@ func (s *store) scan(f filter, fn func(e *entry) bool) snapshot {
 		}
 	}
 	match := func(e *entry) bool {
-		if !(e.ts >= f.start && e.ts < f.end && e.vis <= f.visibleAt && f.services.has(e.svc)) {
+		if e.ts < f.start || e.ts >= f.end || e.vis > f.visibleAt || !f.services.has(e.svc) {
 			return false
 		}
 		if len(f.notIDs) > 0 {
