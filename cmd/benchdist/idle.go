@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -40,11 +39,8 @@ func measureIdle(ctx context.Context, ir idleRun, bin, config, dir string, timeo
 		return nil, err
 	}
 	defer func() { _ = b.Close() }() // loopback simulator and sink of this run
-	storage := filepath.Join(dir, "storage")
-	if err := os.RemoveAll(storage); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	storage, err := freshStorage(dir)
+	if err != nil {
 		return nil, err
 	}
 	var args []string

@@ -41,11 +41,8 @@ func measureLive(ctx context.Context, lr liveRun, bin, config, dir string, timeo
 		return nil, err
 	}
 	defer func() { _ = b.Close() }() // loopback simulator and sink of this run
-	storage := filepath.Join(dir, "storage")
-	if err := os.RemoveAll(storage); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	storage, err := freshStorage(dir)
+	if err != nil {
 		return nil, err
 	}
 	col, err := harness.StartCollector(harness.CollectorConfig{
@@ -139,4 +136,13 @@ func printLive(out io.Writer, lr liveRun, res *liveResult) {
 		lr.d, lr.rate, lr.late*100, lr.maxLate, res.events, float64(res.served)/float64(res.events), res.requests, res.counts,
 		float64(res.requests)/lr.d.Minutes(), res.p50.Round(100*time.Millisecond), res.p99.Round(100*time.Millisecond),
 		res.maxDelay.Round(100*time.Millisecond), res.cpu.Seconds(), float64(res.peakAnon)/(1<<20), res.dups)
+}
+
+// freshStorage empties the run's storage directory under dir and returns it.
+func freshStorage(dir string) (string, error) {
+	storage := filepath.Join(dir, "storage")
+	if err := os.RemoveAll(storage); err != nil {
+		return "", err
+	}
+	return storage, os.MkdirAll(dir, 0o750)
 }

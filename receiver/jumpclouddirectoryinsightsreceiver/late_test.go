@@ -197,24 +197,14 @@ func TestExpensiveWindowIsNarrowed(t *testing.T) {
 	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 6})
 	now := time.Now().UTC()
 	require.NoError(t, sim.Generate(4000, now.Add(-24*time.Hour), now.Add(-time.Minute)))
-	var refused atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+	url, refused := refusingServer(t, sim, http.StatusInternalServerError, `{"message":"query too complex"}`, func(body []byte) bool {
 		var q struct {
 			Start time.Time `json:"start_time"`
 			End   time.Time `json:"end_time"`
 		}
-		if json.Unmarshal(body, &q) == nil && q.End.Sub(q.Start) > 2*time.Hour {
-			refused.Add(1)
-			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = io.WriteString(w, `{"message":"query too complex"}`)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		sim.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	cfg := testConfig(srv.URL + jumpcloudsim.BasePath)
+		return json.Unmarshal(body, &q) == nil && q.End.Sub(q.Start) > 2*time.Hour
+	})
+	cfg := testConfig(url)
 	cfg.InitialLookback = 24*time.Hour + 30*time.Minute
 	cfg.MaxWindow = 24 * time.Hour
 	cfg.MaxConcurrentRequests = 4
@@ -232,20 +222,10 @@ func TestExpensiveWindowIsNarrowed(t *testing.T) {
 // that (400 here) gets whole ranges re-read instead: still every event exactly once.
 func TestExclusionRefusedReReadsWholeRanges(t *testing.T) {
 	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 8})
-	var refused atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if bytes.Contains(body, []byte(`"search_term"`)) {
-			refused.Add(1)
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, `{"message":"invalid search_term"}`)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		sim.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	cfg := liveConfig(srv.URL + jumpcloudsim.BasePath)
+	url, refused := refusingServer(t, sim, http.StatusBadRequest, `{"message":"invalid search_term"}`, func(body []byte) bool {
+		return bytes.Contains(body, []byte(`"search_term"`))
+	})
+	cfg := liveConfig(url)
 	host := newStatusHost()
 	sink := new(consumertest.LogsSink)
 	startReceiver(t, cfg, host, sink)
@@ -254,4 +234,24 @@ func TestExclusionRefusedReReadsWholeRanges(t *testing.T) {
 	assert.Equal(t, int64(1), refused.Load(), "refused once, then not asked again")
 	assert.NotContains(t, host.Statuses(), componentstatus.StatusRecoverableError)
 	t.Logf("%d events, %.3f reads per event without exclusion", len(want), readsPerEvent(sim, len(want)))
+}
+
+// refusingServer serves sim on loopback, except that a request whose body refuse matches gets
+// status and message; it counts those.
+func refusingServer(t *testing.T, sim *jumpcloudsim.Server, status int, message string, refuse func(body []byte) bool) (string, *atomic.Int64) {
+	t.Helper()
+	var refused atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if refuse(body) {
+			refused.Add(1)
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, message)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + jumpcloudsim.BasePath, &refused
 }
