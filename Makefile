@@ -105,8 +105,15 @@ chaos: build
 ## CPU-s per million events, peak anonymous RSS, API requests), one table row per run.
 ## BENCH_RUNS selects the runs (events/page latency/max_concurrent_requests).
 BENCH_RUNS ?= 200k/0s/4,1m/0s/4,5m/0s/4,200k/0s/1,1m/0s/1,200k/1s/1,200k/1s/4,1m/1s/1,1m/1s/4
+## BENCH_LIVE: a live flow of 20 events/s, 10% of them up to 60 s late, with the shipped
+## configuration as it is (API reads per delivered event, delay visible -> sink); BENCH_IDLE:
+## organizations[/max_requests_per_second] behind one MSP key, caught up (idle requests and CPU
+## per minute, delay of new events). Empty skips them.
+BENCH_LIVE ?= 3m
+BENCH_IDLE ?= 1,300,2000,2000/2
 bench: bench-go build
-	$(GO) run ./cmd/benchdist -collector $(DIST) -config otelcol-config.yaml -runs $(BENCH_RUNS)
+	$(GO) run ./cmd/benchdist -collector $(DIST) -config otelcol-config.yaml -runs $(BENCH_RUNS) \
+		$(if $(BENCH_LIVE),-live $(BENCH_LIVE)) $(if $(BENCH_IDLE),-idle $(BENCH_IDLE))
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/... ./receiver/... ./exporter/...

@@ -20,8 +20,8 @@ import (
 // maxOrgsPerQuery of them (one x-org-id header each) counts their probe ranges at once. When the
 // count equals what they delivered there, every member's window is skipped: an idle poll costs
 // ceil(N / maxOrgsPerQuery) requests for N organizations, not N. Otherwise the group is halved
-// (each half counted) until the organizations with something new, or the one the API refuses
-// (400), are found; those take their own step, exactly as a single organization does (their
+// (the left half counted, the right's count derived) until the organizations with something
+// new, or the one the API refuses (400), are found; those take their own step, exactly as a single organization does (their
 // own probe, window and re-reads, their own checkpoint, seen set, status and metrics).
 
 // maxOrgsPerQuery bounds the x-org-id headers of one shared count: 100 ids of 24 hex digits are
@@ -30,7 +30,8 @@ import (
 const maxOrgsPerQuery = 100
 
 // maxGroupCounts bounds the shared counts of one poll beyond the first per group: past it, the
-// members of a group still undecided take their own step.
+// members still undecided stay parked until the next poll (under max_requests_per_second a flood
+// of single probes would delay everything more).
 const maxGroupCounts = 64
 
 // persistSkippedEvery bounds how stale the stored window end of an organization that the shared
@@ -43,6 +44,8 @@ type groupProber struct {
 	mu sync.Mutex
 	// waiting are the caught-up streams, each with the channel that wakes it for a step.
 	waiting map[*stream]chan struct{}
+	// turn is where the last poll started in the sorted members (only run's goroutine uses it).
+	turn int
 }
 
 func newGroupProber(r *diReceiver) *groupProber {
@@ -117,6 +120,11 @@ func (g *groupProber) poll(ctx context.Context) {
 	}
 	g.mu.Unlock()
 	slices.SortFunc(members, func(a, b *stream) int { return compareStrings(a.spec.orgID, b.spec.orgID) })
+	// Each poll starts at another group, so that a spent budget never starves the same ones.
+	if len(members) > 0 {
+		g.turn = (g.turn + maxOrgsPerQuery) % len(members)
+		members = slices.Concat(members[g.turn:], members[:g.turn])
+	}
 	end := g.r.now().Add(-g.r.cfg.SettleDelay).Truncate(time.Millisecond).UTC()
 	budget := maxGroupCounts
 	for len(members) > 0 && ctx.Err() == nil {
@@ -137,61 +145,106 @@ func compareStrings(a, b string) int {
 	return 0
 }
 
-// probe counts the members' probe ranges ending at end in one shared query and skips their
-// windows when nothing is new; else it halves the group, down to single organizations, which
-// take their own step.
+// probe counts the members' probe ranges ending at end in one shared query and decides.
 func (g *groupProber) probe(ctx context.Context, members []*stream, end time.Time, budget *int) {
-	if len(members) == 1 || *budget <= 0 {
-		for _, s := range members {
-			g.release(s)
-		}
-		return
-	}
-	*budget--
 	start := end
-	orgs := make([]string, len(members))
-	for i, s := range members {
+	for _, s := range members {
 		s.mu.Lock()
 		start = minTime(start, s.probeStartLocked())
 		s.mu.Unlock()
-		orgs[i] = s.spec.orgID
 	}
 	if !end.After(start) {
 		return // polled again within the same millisecond: nothing settled since
 	}
-	n, err := g.count(ctx, orgs, start, end)
+	g.countAndDecide(ctx, members, start, end, budget)
+}
+
+// countAndDecide counts [start, end) for members in one shared query and decides; with the
+// poll's budget spent they stay parked, decided at the next poll.
+func (g *groupProber) countAndDecide(ctx context.Context, members []*stream, start, end time.Time, budget *int) {
+	if len(members) == 1 {
+		g.release(members[0]) // alone, it probes on its own at the same cost
+		return
+	}
+	if *budget <= 0 {
+		return
+	}
+	*budget--
+	n, err := g.count(ctx, orgIDs(members), start, end)
 	switch {
 	case ctx.Err() != nil:
-		return
-	case err != nil && jumpcloud.StatusCodeOf(err) == http.StatusBadRequest:
-		// An organization of the group is refused: halve until it is alone, then it takes its
-		// own step, which names it (the others go on).
 	case err != nil:
-		// The count failed (it is advisory): every member polls on its own this time.
+		g.failed(ctx, members, start, end, err, budget)
+	default:
+		g.decide(ctx, members, start, end, n, budget)
+	}
+}
+
+// decide acts on a count n of [start, end) for members: equal to what they delivered there,
+// every member's window is skipped; else the group is halved, the left half counted and the
+// right one's count derived (n minus the left's: one request per level), down to the members
+// with something new, which take their own step. A derived count can only be lower than the
+// truth (events visible between the two counts): a member skipped on it finds the new event in
+// its next probe, whose range covers it.
+func (g *groupProber) decide(ctx context.Context, members []*stream, start, end time.Time, n int64, budget *int) {
+	var d int64
+	for _, s := range members {
+		d += s.deliveredIndex(start).between(start, end)
+	}
+	if n == d {
+		for _, s := range members {
+			s.skipWindow(&probe{start: start, end: end})
+			s.persistIfStale(ctx)
+			if state, _ := s.r.status.streamState(s.spec.name()); state != stateCollecting {
+				// The API answered for it: authenticated, nothing to collect.
+				s.setState(stateCollecting, errNone, nil)
+			}
+		}
+		return
+	}
+	if len(members) == 1 {
+		g.release(members[0])
+		return
+	}
+	if *budget <= 0 {
+		return
+	}
+	*budget--
+	left, right := members[:len(members)/2], members[len(members)/2:]
+	nl, err := g.count(ctx, orgIDs(left), start, end)
+	switch {
+	case ctx.Err() != nil:
+	case err != nil:
+		g.failed(ctx, left, start, end, err, budget)
+		g.countAndDecide(ctx, right, start, end, budget)
+	default:
+		g.decide(ctx, left, start, end, nl, budget)
+		g.decide(ctx, right, start, end, n-nl, budget)
+	}
+}
+
+// failed handles a shared count that failed: a 400 means an organization of the group is
+// refused, so the group is halved until it is alone and takes its own step, which names it
+// while the others go on; any other failure wakes every member for a step of its own (the
+// count is advisory).
+func (g *groupProber) failed(ctx context.Context, members []*stream, start, end time.Time, err error, budget *int) {
+	if jumpcloud.StatusCodeOf(err) != http.StatusBadRequest || len(members) == 1 {
 		for _, s := range members {
 			g.release(s)
 		}
 		return
-	default:
-		var d int64
-		for _, s := range members {
-			d += s.deliveredIndex(start).between(start, end)
-		}
-		if n == d {
-			for _, s := range members {
-				s.skipWindow(&probe{start: start, end: end})
-				s.persistIfStale(ctx)
-				if state, _ := s.r.status.streamState(s.spec.name()); state != stateCollecting {
-					// The API answered for it: authenticated, nothing to collect.
-					s.setState(stateCollecting, errNone, nil)
-				}
-			}
-			return
-		}
 	}
 	half := len(members) / 2
-	g.probe(ctx, members[:half], end, budget)
-	g.probe(ctx, members[half:], end, budget)
+	g.countAndDecide(ctx, members[:half], start, end, budget)
+	g.countAndDecide(ctx, members[half:], start, end, budget)
+}
+
+func orgIDs(members []*stream) []string {
+	orgs := make([]string, len(members))
+	for i, s := range members {
+		orgs[i] = s.spec.orgID
+	}
+	return orgs
 }
 
 // count is one shared, advisory POST /events/count for several organizations, cut after
