@@ -203,6 +203,8 @@ func (g *groupProber) decide(ctx context.Context, members []*stream, start, end 
 		return
 	}
 	if len(members) == 1 {
+		// Its count is known: its step uses it instead of counting again.
+		members[0].handProbe(&probe{start: start, end: end, count: n})
 		g.release(members[0])
 		return
 	}
@@ -237,6 +239,17 @@ func (g *groupProber) failed(ctx context.Context, members []*stream, start, end 
 	half := len(members) / 2
 	g.countAndDecide(ctx, members[:half], start, end, budget)
 	g.countAndDecide(ctx, members[half:], start, end, budget)
+}
+
+// handProbe gives the stream the shared probe's count of its own probe range, for its next
+// step; a count over a wider range (the group started earlier) is not handed over: the seen-id
+// set may not know what was delivered before the stream's own probe start.
+func (s *stream) handProbe(pr *probe) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.probeStartLocked().Equal(pr.start) {
+		s.handed = pr
+	}
 }
 
 func orgIDs(members []*stream) []string {

@@ -62,8 +62,10 @@ type stream struct {
 	// woken: the shared probe found something for this stream: its next step runs even when
 	// less than poll_interval has passed since its window end.
 	woken atomic.Bool
-	// persistedAt is when the checkpoint was last stored (guarded by mu).
+	// persistedAt is when the checkpoint was last stored; handed is the shared probe's count of
+	// this stream's probe range, for its next step (both guarded by mu).
 	persistedAt time.Time
+	handed      *probe
 }
 
 func (r *diReceiver) newStream(spec streamSpec, client *jumpcloud.Client) *stream {
@@ -183,8 +185,11 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 	if !ok {
 		return true, nil
 	}
-	var pr *probe
-	if tail {
+	s.mu.Lock()
+	pr := s.handed
+	s.handed = nil
+	s.mu.Unlock()
+	if tail && pr == nil {
 		var nothingNew bool
 		if pr, nothingNew = s.startProbe(ctx, end); nothingNew {
 			s.skipWindow(pr)
