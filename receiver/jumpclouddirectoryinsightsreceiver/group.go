@@ -105,10 +105,15 @@ func (g *groupProber) release(s *stream) {
 	}
 }
 
-// run probes the waiting streams every poll_interval until ctx ends.
+// run probes the waiting streams every poll_interval until ctx ends: a poll starts
+// poll_interval after the previous one started, at once when that one took longer (under
+// max_requests_per_second the counts of thousands of organizations take a while).
 func (g *groupProber) run(ctx context.Context) {
-	for httpretry.Sleep(ctx, g.r.cfg.PollInterval) {
+	wait := g.r.cfg.PollInterval
+	for httpretry.Sleep(ctx, wait) {
+		started := time.Now()
 		g.poll(ctx)
+		wait = max(g.r.cfg.PollInterval-time.Since(started), 0)
 	}
 }
 
