@@ -277,13 +277,47 @@ func (s *stream) exclusionRefused(err error) {
 		zap.String("organization", s.spec.name()), zap.Error(err))
 }
 
+// gapRanges is the re-read that a window which is not the tail needs first: the probe range
+// before it, [window end - overlap, window end), was last probed before the gap (a restart, an
+// outage, a backlog), and its late events may have become visible since. The gap is longer than
+// the overlap, so they are all visible now: one count (or, without it, one re-read) of that range
+// makes it final.
+func (s *stream) gapRanges(ctx context.Context) []sliceProgress {
+	if s.r.cfg.Overlap <= 0 {
+		return nil
+	}
+	s.mu.Lock()
+	start, end := s.probeStartLocked(), s.cp.WindowEnd
+	s.mu.Unlock()
+	if !end.After(start) {
+		return nil
+	}
+	ix := s.deliveredIndex(start)
+	n, ok := s.count(ctx, start, end)
+	if ctx.Err() != nil {
+		return nil
+	}
+	s.mu.Lock()
+	// The rescan window is stored before it is read and resumed after a restart.
+	s.cp.FinalBefore = maxTime(s.cp.FinalBefore, end)
+	s.dirty = true
+	s.mu.Unlock()
+	if !ok {
+		return []sliceProgress{{Start: start, End: end}}
+	}
+	budget := maxProbeCounts
+	return s.narrow(ctx, ix, start, end, n, &budget)
+}
+
 // unprobedRanges is the re-read that stands in for the probe while /events/count fails: the
 // range from FinalBefore to overlap before now (its late events have all become visible), read
 // once; the seen-id set drops what was delivered already.
 func (s *stream) unprobedRanges() []sliceProgress {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	from := maxTime(s.cp.FinalBefore, s.retentionFloor())
+	// From the probe range of the window just read (its start minus overlap), never before
+	// what is final.
+	from := maxTime(maxTime(s.cp.FinalBefore, s.cp.WindowStart.Add(-s.r.cfg.Overlap)), s.retentionFloor())
 	to := minTime(s.cp.WindowEnd, s.r.now().Add(-s.r.cfg.Overlap)).Truncate(time.Millisecond)
 	if !to.After(from) {
 		return nil

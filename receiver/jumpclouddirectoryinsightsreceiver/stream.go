@@ -199,6 +199,15 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 			return false, ctx.Err()
 		}
 	}
+	if !tail {
+		if gap := s.gapRanges(ctx); len(gap) > 0 {
+			s.openRescan(gap)
+			return false, s.collectWindow(ctx, deliverCtx)
+		}
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+	}
 	s.mu.Lock()
 	s.openWindow(end)
 	s.mu.Unlock()

@@ -93,10 +93,6 @@ func (s *stream) nextWindowEnd(woken bool) (end time.Time, tail, ok bool) {
 // s.mu.
 func (s *stream) openWindow(end time.Time) {
 	cp := s.cp
-	if !cp.WindowEnd.Add(s.r.cfg.Overlap).After(s.r.now()) {
-		// Read at least overlap after they happened: these events are final once read.
-		cp.FinalBefore = maxTime(cp.FinalBefore, minTime(end, s.r.now().Add(-s.r.cfg.Overlap)).Truncate(time.Millisecond))
-	}
 	cp.InWindow, cp.Rescan = true, false
 	cp.WindowStart, cp.WindowEnd = cp.WindowEnd, end
 	cp.Slices = nil
