@@ -52,21 +52,13 @@ type checkpoint struct {
 	// overlap old, or probed until they were, or are before the first start's lookback, or their
 	// ids were evicted from Seen.
 	FinalBefore time.Time `json:"final_before,omitzero"`
-	// Phantoms are re-read ranges where the API counts more events than it returns (probe.go).
-	Phantoms []phantom `json:"phantoms,omitempty"`
+
 	// Query identifies what the window asks for (services, organization, API): a stored
 	// search_after is only valid for the same query.
 	Query string `json:"query,omitempty"`
 	// Seen holds the ids of delivered events recent enough to be read again by the next
 	// window's overlap re-scan. It is stored under its own key, written only when it changed.
 	Seen seenSet `json:"-"`
-}
-
-// phantom is a range [Start, End) where the API counted N events more than a re-read returned.
-type phantom struct {
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-	N     int64     `json:"n"`
 }
 
 // sliceProgress is the position inside one slice [Start, End) of a window.
@@ -87,7 +79,7 @@ type sliceProgress struct {
 	// own, so this one ends at the first of them (its query, and so its search_after, are
 	// unchanged).
 	StopAt time.Time `json:"stop_at,omitzero"`
-	// Count is the API's count of a re-read range (Rescan), to tell a phantom afterwards.
+	// Count is the API's count of a re-read range (Rescan) when it was planned.
 	Count int64 `json:"count,omitempty"`
 }
 

@@ -44,9 +44,6 @@ const maxProbeCounts = 32
 // re-read downloads only the late ones; a longer list is a query the API may find too complex.
 const maxExcludedIDs = 500
 
-// maxPhantoms bounds the phantom ranges a checkpoint keeps.
-const maxPhantoms = 256
-
 // count runs one advisory POST /events/count over [start, end) within the budget, cut after
 // countTimeout. ok is false on any failure (status, timeout, a body that is not {"count":N}):
 // it is counted in otelcol_jumpcloud_count_failures and warned about once until a count works
@@ -110,15 +107,14 @@ type probe struct {
 }
 
 // deliveredIndex answers how many delivered events fall in a range: the times of the seen-id
-// set, sorted, plus the phantom counts of the ranges inside it.
+// set, sorted.
 type deliveredIndex struct {
-	times    []int64 // Unix nanoseconds, sorted
-	phantoms []phantom
+	times []int64 // Unix nanoseconds, sorted
 }
 
 // deliveredIndexLocked snapshots the delivered events from from on; the caller holds s.mu.
 func (s *stream) deliveredIndexLocked(from time.Time) *deliveredIndex {
-	ix := &deliveredIndex{phantoms: slices.Clone(s.cp.Phantoms)}
+	ix := &deliveredIndex{}
 	f := from.UnixNano()
 	for _, ts := range s.cp.Seen {
 		if n := ts.UnixNano(); n >= f {
@@ -135,18 +131,13 @@ func (s *stream) deliveredIndex(from time.Time) *deliveredIndex {
 	return s.deliveredIndexLocked(from)
 }
 
-// between is the number of delivered events in [a, b), with the phantom counts of the ranges
-// wholly inside it (a range partly inside adds nothing: at worst it is re-read once more).
+// between is the number of delivered events in [a, b). A range where the API counts more than
+// it returns is re-read on every poll (a re-read that leaves the delivered ids out costs an
+// empty page): never taken as delivered, so no late event can hide behind it.
 func (ix *deliveredIndex) between(a, b time.Time) int64 {
 	lo, _ := slices.BinarySearch(ix.times, a.UnixNano())
 	hi, _ := slices.BinarySearch(ix.times, b.UnixNano())
-	n := int64(hi - lo)
-	for _, p := range ix.phantoms {
-		if !p.Start.Before(a) && !p.End.After(b) {
-			n += p.N
-		}
-	}
-	return n
+	return int64(hi - lo)
 }
 
 // probeStartLocked is where the probe range starts: overlap before the window end, never
@@ -339,29 +330,4 @@ func (s *stream) openRescan(ranges []sliceProgress) {
 	cp.WindowStart, cp.Slices = ranges[0].Start, ranges
 	s.live = nil
 	s.dirty = true
-}
-
-// recordPhantomsLocked keeps, for each re-read range whose count is still above what is
-// delivered there, that surplus: events the API counts but does not return. Later probes add
-// it to what was delivered, so the range is not re-read on every poll. The caller holds s.mu.
-func (s *stream) recordPhantomsLocked() {
-	cp := s.cp
-	var ix *deliveredIndex
-	for _, sl := range cp.Slices {
-		if sl.Count <= 0 {
-			continue
-		}
-		if ix == nil {
-			ix = s.deliveredIndexLocked(cp.WindowStart)
-		}
-		if surplus := sl.Count - ix.between(sl.Start, sl.End); surplus > 0 {
-			cp.Phantoms = append(cp.Phantoms, phantom{Start: sl.Start, End: sl.End, N: surplus})
-			s.r.settings.Logger.Debug("Range re-read: the API counts more events than it returns there",
-				zap.String("organization", s.spec.name()), zap.Time("start", sl.Start), zap.Time("end", sl.End), zap.Int64("surplus", surplus))
-		}
-	}
-	cp.Phantoms = slices.DeleteFunc(cp.Phantoms, func(p phantom) bool { return !p.End.After(cp.FinalBefore) })
-	if n := len(cp.Phantoms) - maxPhantoms; n > 0 {
-		cp.Phantoms = slices.Delete(cp.Phantoms, 0, n)
-	}
 }

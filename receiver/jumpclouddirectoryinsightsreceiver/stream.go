@@ -247,9 +247,6 @@ func (s *stream) collectWindow(ctx, deliverCtx context.Context) error {
 		return err
 	}
 	s.mu.Lock()
-	if s.cp.Rescan {
-		s.recordPhantomsLocked()
-	}
 	s.cp.InWindow, s.cp.Rescan, s.cp.Slices = false, false, nil
 	s.dirty = true
 	s.mu.Unlock()
