@@ -20,8 +20,7 @@ import (
 // maxOrgsPerQuery of them (one x-org-id header each) counts their probe ranges at once. When the
 // count equals what they delivered there, every member's window is skipped: an idle poll costs
 // ceil(N / maxOrgsPerQuery) requests for N organizations, not N. Otherwise the group is halved
-// (the left half counted, the right's count derived) until the organizations with something
-// new, or the one the API refuses (400), are found; those take their own step, exactly as a single organization does (their
+// (each half counted) until the organizations with something new, or the one the API refuses (400), are found; those take their own step, exactly as a single organization does (their
 // own probe, window and re-reads, their own checkpoint, seen set, status and metrics).
 
 // maxOrgsPerQuery bounds the x-org-id headers of one shared count: 100 ids of 24 hex digits are
@@ -186,11 +185,8 @@ func (g *groupProber) countAndDecide(ctx context.Context, members []*stream, sta
 }
 
 // decide acts on a count n of [start, end) for members: equal to what they delivered there,
-// every member's window is skipped; else the group is halved, the left half counted and the
-// right one's count derived (n minus the left's: one request per level), down to the members
-// with something new, which take their own step. A derived count can only be lower than the
-// truth (events visible between the two counts): a member skipped on it finds the new event in
-// its next probe, whose range covers it.
+// every member's window is skipped; else the group is halved, each half counted, down to the
+// members with something new, which take their own step.
 func (g *groupProber) decide(ctx context.Context, members []*stream, start, end time.Time, n int64, budget *int) {
 	var d int64
 	for _, s := range members {
@@ -216,18 +212,11 @@ func (g *groupProber) decide(ctx context.Context, members []*stream, start, end 
 	if *budget <= 0 {
 		return
 	}
-	*budget--
-	left, right := members[:len(members)/2], members[len(members)/2:]
-	nl, err := g.count(ctx, orgIDs(left), start, end)
-	switch {
-	case ctx.Err() != nil:
-	case err != nil:
-		g.failed(ctx, left, start, end, err, budget)
-		g.countAndDecide(ctx, right, start, end, budget)
-	default:
-		g.decide(ctx, left, start, end, nl, budget)
-		g.decide(ctx, right, start, end, n-nl, budget)
-	}
+	// Both halves are counted: a count derived as n minus the other half's could come out too
+	// low (events visible between the two counts) and skip a member with a new event.
+	half := len(members) / 2
+	g.countAndDecide(ctx, members[:half], start, end, budget)
+	g.countAndDecide(ctx, members[half:], start, end, budget)
 }
 
 // failed handles a shared count that failed: a 400 means an organization of the group is

@@ -209,7 +209,7 @@ func (s *stream) lateRanges(ctx context.Context, pr *probe) []sliceProgress {
 }
 
 // narrow bisects [a, b), which holds c events by the API's count, down to the ranges holding
-// its undelivered ones. The right half's count is c minus the left's (one count per level).
+// its undelivered ones (two counts per level).
 func (s *stream) narrow(ctx context.Context, ix *deliveredIndex, a, b time.Time, c int64, counts *int) []sliceProgress {
 	d := ix.between(a, b)
 	missing := c - d
@@ -224,12 +224,16 @@ func (s *stream) narrow(ctx context.Context, ix *deliveredIndex, a, b time.Time,
 	if cheap || !mid.After(a) || *counts <= 0 {
 		return leaf
 	}
-	*counts--
-	left, ok := s.count(ctx, a, mid)
-	if !ok {
+	// Both halves are counted: a right half derived as c minus the left could come out too low
+	// (events visible between the two counts) and leave a late event unread just before its
+	// range leaves the probe range.
+	*counts -= 2
+	left, okl := s.count(ctx, a, mid)
+	right, okr := s.count(ctx, mid, b)
+	if !okl || !okr {
 		return leaf
 	}
-	return append(s.narrow(ctx, ix, a, mid, left, counts), s.narrow(ctx, ix, mid, b, c-left, counts)...)
+	return append(s.narrow(ctx, ix, a, mid, left, counts), s.narrow(ctx, ix, mid, b, right, counts)...)
 }
 
 // excludedIDs lists the ids of the events delivered in [start, end) for a re-read to leave out,
