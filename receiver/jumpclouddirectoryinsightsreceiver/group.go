@@ -1,6 +1,7 @@
 package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver"
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -123,7 +124,7 @@ func (g *groupProber) poll(ctx context.Context) {
 		members = append(members, s)
 	}
 	g.mu.Unlock()
-	slices.SortFunc(members, func(a, b *stream) int { return compareStrings(a.spec.orgID, b.spec.orgID) })
+	slices.SortFunc(members, func(a, b *stream) int { return cmp.Compare(a.spec.orgID, b.spec.orgID) })
 	// Each poll starts at another group, so that a spent budget never starves the same ones.
 	if len(members) > 0 {
 		g.turn = (g.turn + maxOrgsPerQuery) % len(members)
@@ -137,16 +138,6 @@ func (g *groupProber) poll(ctx context.Context) {
 		g.probe(ctx, members[:n], end, &budget)
 		members = members[n:]
 	}
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // probe counts the members' probe ranges ending at end in one shared query and decides.
