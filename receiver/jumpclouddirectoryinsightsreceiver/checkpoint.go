@@ -52,6 +52,11 @@ type checkpoint struct {
 	// overlap old, or probed until they were, or are before the first start's lookback, or their
 	// ids were evicted from Seen.
 	FinalBefore time.Time `json:"final_before,omitzero"`
+	// ProbeFrom is the start of the probe range of the tail window read last, until its late
+	// events are settled (found none, or stored as the Rescan window): while it is set, the next
+	// probe starts there, so that a stop between storing the window and storing its re-read
+	// cannot move the probe range past late events that were never read.
+	ProbeFrom time.Time `json:"probe_from,omitzero"`
 
 	// Query identifies what the window asks for (services, organization, API): a stored
 	// search_after is only valid for the same query.

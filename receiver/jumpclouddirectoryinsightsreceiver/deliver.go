@@ -172,7 +172,11 @@ func (s *stream) dropSeen(ctx context.Context, events []jumpcloud.Event) []jumpc
 func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 	s.mu.Lock()
 	cp := s.cp
+	// From the probe start on: the probe after this window, or the one settling it.
 	overlapFrom := cp.WindowEnd.Add(-s.r.cfg.Overlap)
+	if !cp.ProbeFrom.IsZero() {
+		overlapFrom = minTime(overlapFrom, cp.ProbeFrom)
+	}
 	var newest, newestEvicted time.Time
 	evicted := 0
 	for i := range fresh {

@@ -140,8 +140,13 @@ func (g *groupProber) poll(ctx context.Context) {
 	}
 }
 
-// probe counts the members' probe ranges ending at end in one shared query and decides.
+// probe counts the members' probe ranges ending at end in one shared query, from the earliest
+// of their starts, and decides.
 func (g *groupProber) probe(ctx context.Context, members []*stream, end time.Time, budget *int) {
+	if len(members) == 1 {
+		g.release(members[0]) // alone, it probes on its own at the same cost
+		return
+	}
 	start := end
 	for _, s := range members {
 		s.mu.Lock()
@@ -151,41 +156,37 @@ func (g *groupProber) probe(ctx context.Context, members []*stream, end time.Tim
 	if !end.After(start) {
 		return // polled again within the same millisecond: nothing settled since
 	}
-	g.countAndDecide(ctx, members, start, end, budget)
-}
-
-// countAndDecide counts [start, end) for members in one shared query and decides; with the
-// poll's budget spent they stay parked, decided at the next poll.
-func (g *groupProber) countAndDecide(ctx context.Context, members []*stream, start, end time.Time, budget *int) {
-	if len(members) == 1 {
-		g.release(members[0]) // alone, it probes on its own at the same cost
-		return
-	}
 	if *budget <= 0 {
-		return
+		return // the poll's counts are spent: decided at the next poll
 	}
 	*budget--
 	n, err := g.count(ctx, orgIDs(members), start, end)
 	switch {
 	case ctx.Err() != nil:
 	case err != nil:
-		g.failed(ctx, members, start, end, err, budget)
+		g.failed(ctx, members, end, err, budget)
 	default:
-		g.decide(ctx, members, start, end, n, budget)
+		g.decide(ctx, members, end, n, budget)
 	}
 }
 
-// decide acts on a count n of [start, end) for members: equal to what they delivered there,
-// every member's window is skipped; else the group is halved, each half counted, down to the
-// members with something new, which take their own step.
-func (g *groupProber) decide(ctx context.Context, members []*stream, start, end time.Time, n int64, budget *int) {
+// decide acts on a count n of the members' probe ranges ending at end (from the earliest of
+// their starts): equal to what they delivered in their own probe ranges (each from its own
+// start: before it, a member's seen-id set may not hold every delivered event, and a count that
+// includes events it cannot see only avoids a skip), every member's window is skipped; else the
+// group is halved, each half counted, down to the members with something new, which take
+// their own step.
+func (g *groupProber) decide(ctx context.Context, members []*stream, end time.Time, n int64, budget *int) {
 	var d int64
 	for _, s := range members {
-		d += s.deliveredIndex(start).between(start, end)
+		s.mu.Lock()
+		from := s.probeStartLocked()
+		s.mu.Unlock()
+		d += s.deliveredIndex(from).between(from, end)
 	}
 	if n == d {
 		for _, s := range members {
-			s.skipWindow(&probe{start: start, end: end})
+			s.skipWindow(end)
 			s.persistIfStale(ctx)
 			if state, _ := s.r.status.streamState(s.spec.name()); state != stateCollecting {
 				// The API answered for it: authenticated, nothing to collect.
@@ -194,47 +195,28 @@ func (g *groupProber) decide(ctx context.Context, members []*stream, start, end 
 		}
 		return
 	}
-	if len(members) == 1 {
-		// Its count is known: its step uses it instead of counting again.
-		members[0].handProbe(&probe{start: start, end: end, count: n})
-		g.release(members[0])
-		return
-	}
-	if *budget <= 0 {
-		return
-	}
-	// Both halves are counted: a count derived as n minus the other half's could come out too
-	// low (events visible between the two counts) and skip a member with a new event.
+	// Both halves are counted, each from its own earliest probe start: a count derived as n
+	// minus the other half's could come out too low (events visible between the two counts)
+	// and skip a member with a new event.
 	half := len(members) / 2
-	g.countAndDecide(ctx, members[:half], start, end, budget)
-	g.countAndDecide(ctx, members[half:], start, end, budget)
+	g.probe(ctx, members[:half], end, budget)
+	g.probe(ctx, members[half:], end, budget)
 }
 
 // failed handles a shared count that failed: a 400 means an organization of the group is
 // refused, so the group is halved until it is alone and takes its own step, which names it
 // while the others go on; any other failure wakes every member for a step of its own (the
 // count is advisory).
-func (g *groupProber) failed(ctx context.Context, members []*stream, start, end time.Time, err error, budget *int) {
-	if jumpcloud.StatusCodeOf(err) != http.StatusBadRequest || len(members) == 1 {
+func (g *groupProber) failed(ctx context.Context, members []*stream, end time.Time, err error, budget *int) {
+	if jumpcloud.StatusCodeOf(err) != http.StatusBadRequest {
 		for _, s := range members {
 			g.release(s)
 		}
 		return
 	}
 	half := len(members) / 2
-	g.countAndDecide(ctx, members[:half], start, end, budget)
-	g.countAndDecide(ctx, members[half:], start, end, budget)
-}
-
-// handProbe gives the stream the shared probe's count of its own probe range, for its next
-// step; a count over a wider range (the group started earlier) is not handed over: the seen-id
-// set may not know what was delivered before the stream's own probe start.
-func (s *stream) handProbe(pr *probe) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.probeStartLocked().Equal(pr.start) {
-		s.handed = pr
-	}
+	g.probe(ctx, members[:half], end, budget)
+	g.probe(ctx, members[half:], end, budget)
 }
 
 func orgIDs(members []*stream) []string {

@@ -172,10 +172,30 @@ func assertSameSet(t *testing.T, want, got []string) {
 
 func head(s []string) []string { return s[:min(len(s), 5)] }
 
-// memStorage is an in-memory storage.Client.
+// memStorage is an in-memory storage.Client. Once frozen it drops every write: what it holds
+// is what a collector killed at that moment (kill -9) left in storage.
 type memStorage struct {
-	mu sync.Mutex
-	m  map[string][]byte
+	mu     sync.Mutex
+	m      map[string][]byte
+	frozen atomic.Bool
+}
+
+// memStorageExt serves one memStorage as a storage extension.
+type memStorageExt struct {
+	component.StartFunc
+	component.ShutdownFunc
+	client *memStorage
+}
+
+func (e *memStorageExt) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
+	return e.client, nil
+}
+
+// addMemStorage registers st on the host as a storage extension and returns its id.
+func addMemStorage(h *statustest.Host, st *memStorage) component.ID {
+	id := component.MustNewID("mem_storage")
+	h.AddExtension(id, &memStorageExt{client: st})
+	return id
 }
 
 func newMemStorage() *memStorage { return &memStorage{m: map[string][]byte{}} }
@@ -189,6 +209,9 @@ func (s *memStorage) Get(_ context.Context, k string) ([]byte, error) {
 func (s *memStorage) Set(_ context.Context, k string, v []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.frozen.Load() {
+		return nil
+	}
 	s.m[k] = append([]byte(nil), v...)
 	return nil
 }
@@ -196,6 +219,9 @@ func (s *memStorage) Set(_ context.Context, k string, v []byte) error {
 func (s *memStorage) Delete(_ context.Context, k string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.frozen.Load() {
+		return nil
+	}
 	delete(s.m, k)
 	return nil
 }

@@ -255,3 +255,146 @@ func refusingServer(t *testing.T, sim *jumpcloudsim.Server, status int, message 
 	t.Cleanup(srv.Close)
 	return srv.URL + jumpcloudsim.BasePath, &refused
 }
+
+// probeTrap sits in front of the simulator. Once armed, at the next count (a probe of a caught-up
+// stream) it makes a late event visible inside the counted range, at its very start (its range
+// leaves the probe range after this poll), before the count runs; then it lets the test act on
+// the requests that follow (after).
+type probeTrap struct {
+	sim   *jumpcloudsim.Server
+	armed atomic.Bool
+	// after, when set, is called with each request after the trap's count and the number of
+	// requests after it so far; handled reports that it answered the request itself.
+	after    func(w http.ResponseWriter, r *http.Request, n int) (handled bool)
+	sprung   atomic.Bool
+	requests atomic.Int32
+	lateID   string
+	// end is the end of the trap's count (the end of the window about to be read).
+	end atomic.Pointer[time.Time]
+}
+
+func (p *probeTrap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.sprung.Load() && p.after != nil {
+		if p.after(w, r, int(p.requests.Add(1))) {
+			return
+		}
+	}
+	if r.URL.Path != jumpcloudsim.CountPath || !p.armed.Load() {
+		p.sim.ServeHTTP(w, r)
+		return
+	}
+	p.armed.Store(false)
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var q struct {
+		StartTime time.Time `json:"start_time"`
+		EndTime   time.Time `json:"end_time"`
+	}
+	if err := json.Unmarshal(body, &q); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	late := q.StartTime.Add(time.Millisecond).UTC().Format(time.RFC3339Nano)
+	if err := p.sim.AddEvent([]byte(`{"id":"`+p.lateID+`","service":"directory","timestamp":"`+late+`"}`), time.Now()); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	p.end.Store(&q.EndTime)
+	p.sprung.Store(true)
+	p.sim.ServeHTTP(w, r)
+}
+
+// config serves the trap on loopback and returns a live configuration that collects through it
+// (settle 500 ms: the trap's late event is well before the probe's end).
+func (p *probeTrap) config(t *testing.T) *Config {
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	cfg := liveConfig(srv.URL + jumpcloudsim.BasePath)
+	cfg.SettleDelay = 500 * time.Millisecond
+	cfg.InitialLookback = 2 * time.Minute
+	return cfg
+}
+
+// caughtUp waits until the receiver polls with counts alone (it delivered want events).
+func caughtUp(t *testing.T, sim *jumpcloudsim.Server, sink *consumertest.LogsSink, want int) {
+	t.Helper()
+	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= want }, "backfill never arrived")
+	waitForMorePolls(t, sim, 3)
+}
+
+// A late event visible when its range is counted, and an event of the window that becomes
+// visible between that count and the window's read: the count taken before the read would find
+// nothing missing afterwards (one more delivered, one more counted), and the late event's range
+// leaves the probe range after this poll. It must still arrive: the probe range is counted
+// again once the window is read.
+func TestLateEventIsNotHiddenByAnEventOfTheWindow(t *testing.T) {
+	sim, _ := startSim(t, jumpcloudsim.Config{Seed: 21})
+	require.NoError(t, sim.Generate(20, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
+	trap := &probeTrap{sim: sim, lateID: "late-hidden"}
+	var windowEvent atomic.Bool
+	trap.after = func(_ http.ResponseWriter, r *http.Request, n int) bool {
+		if n == 1 && r.URL.Path == jumpcloudsim.EventsPath && !windowEvent.Swap(true) {
+			// The window is read: an event at its end has just become visible.
+			ts := trap.end.Load().Add(-time.Millisecond).UTC().Format(time.RFC3339Nano)
+			assert.NoError(t, sim.AddEvent([]byte(`{"id":"in-window","service":"directory","timestamp":"`+ts+`"}`), time.Time{}))
+		}
+		return false
+	}
+	cfg := trap.config(t)
+	sink := new(consumertest.LogsSink)
+	startReceiver(t, cfg, newStatusHost(), sink)
+	caughtUp(t, sim, sink, 20)
+	trap.armed.Store(true)
+	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 22 }, "the late event never arrived")
+	ids := recordIDs(sink.AllLogs())
+	assert.Contains(t, ids, "late-hidden")
+	assert.Contains(t, ids, "in-window")
+	assert.Len(t, ids, 22, "every event once")
+}
+
+// Stopped (kill -9) once the window of a poll that counted a late event is stored and before
+// its re-read is: the restarted receiver still delivers the late event (the stored probe range
+// stays open until its re-read is stored).
+func TestKillBeforeTheReReadKeepsTheLateEvent(t *testing.T) {
+	sim, _ := startSim(t, jumpcloudsim.Config{Seed: 22})
+	require.NoError(t, sim.Generate(20, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
+	st := newMemStorage()
+	trap := &probeTrap{sim: sim, lateID: "late-killed"}
+	var killed, restarted atomic.Bool
+	dead := make(chan struct{}) // closed once the collector is stopped
+	trap.after = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if n == 1 || restarted.Load() {
+			return false // the window's read, or after the restart
+		}
+		// From the request after the window's read (a count or the re-read) on, the collector
+		// is dead: storage keeps what it held, no request gets an answer.
+		st.frozen.Store(true)
+		killed.Store(true)
+		select {
+		case <-r.Context().Done():
+		case <-dead:
+		case <-time.After(10 * time.Second):
+		}
+		http.Error(w, "killed", http.StatusServiceUnavailable)
+		return true
+	}
+	cfg := trap.config(t)
+	host := newStatusHost()
+	cfg.StorageID = ptr(addMemStorage(host, st))
+	first := new(consumertest.LogsSink)
+	r := startReceiver(t, cfg, host, first)
+	caughtUp(t, sim, first, 20)
+	trap.armed.Store(true)
+	waitFor(t, 10*time.Second, killed.Load, "the trap never sprang")
+	require.NoError(t, r.Shutdown(t.Context()))
+	close(dead)
+	assert.NotContains(t, recordIDs(first.AllLogs()), "late-killed", "delivered before the kill")
+
+	st.frozen.Store(false)
+	restarted.Store(true)
+	second := new(consumertest.LogsSink)
+	startReceiver(t, cfg, host, second)
+	waitFor(t, 10*time.Second, func() bool { return first.LogRecordCount()+second.LogRecordCount() >= 21 },
+		"the late event never arrived after the restart")
+	assert.Contains(t, recordIDs(second.AllLogs()), "late-killed")
+}

@@ -100,12 +100,6 @@ func countFailureReason(err error) string {
 	}
 }
 
-// probe is the count of a probe range, taken before the window at its end is read.
-type probe struct {
-	start, end time.Time
-	count      int64
-}
-
 // deliveredIndex answers how many delivered events fall in a range: the times of the seen-id
 // set, sorted.
 type deliveredIndex struct {
@@ -140,10 +134,15 @@ func (ix *deliveredIndex) between(a, b time.Time) int64 {
 	return int64(hi - lo)
 }
 
-// probeStartLocked is where the probe range starts: overlap before the window end, never
+// probeStartLocked is where the probe range starts: overlap before the window end, or where the
+// probe range of a tail window whose late events are not settled yet starts (ProbeFrom), never
 // before FinalBefore or the retention, on a whole millisecond. The caller holds s.mu.
 func (s *stream) probeStartLocked() time.Time {
-	start := maxTime(s.cp.WindowEnd.Add(-s.r.cfg.Overlap), s.cp.FinalBefore)
+	start := s.cp.WindowEnd.Add(-s.r.cfg.Overlap)
+	if !s.cp.ProbeFrom.IsZero() {
+		start = minTime(start, s.cp.ProbeFrom)
+	}
+	start = maxTime(start, s.cp.FinalBefore)
 	return ceilMillis(maxTime(start, s.retentionFloor())).UTC()
 }
 
@@ -156,23 +155,22 @@ func ceilMillis(t time.Time) time.Time {
 
 // startProbe counts the probe range that ends at end, the end of the window about to be read.
 // nothingNew reports that the count equals the events delivered there: the window holds no
-// visible event and nothing arrived late, so it need not be read. pr is nil without a probe
-// (overlap 0, or the count failed).
-func (s *stream) startProbe(ctx context.Context, end time.Time) (pr *probe, nothingNew bool) {
+// visible event and nothing arrived late, so it need not be read. counted is false without a
+// probe (overlap 0, or the count failed).
+func (s *stream) startProbe(ctx context.Context, end time.Time) (counted, nothingNew bool) {
 	if s.r.cfg.Overlap <= 0 {
-		return nil, false
+		return false, false
 	}
 	s.mu.Lock()
 	start := s.probeStartLocked()
 	s.mu.Unlock()
 	if !end.After(start) {
-		return nil, false
+		return false, false
 	}
 	n, ok := s.count(ctx, start, end)
 	if !ok {
-		return nil, false
+		return false, false
 	}
-	pr = &probe{start: start, end: end, count: n}
 	d := s.deliveredIndex(start).between(start, end)
 	if n < d && !s.countDeficit.Swap(true) {
 		// Not seen with a consistent API. From now on no window is skipped on a count: an
@@ -181,31 +179,43 @@ func (s *stream) startProbe(ctx context.Context, end time.Time) (pr *probe, noth
 			zap.String("organization", s.spec.name()), zap.Int64("count", n), zap.Int64("delivered", d),
 			zap.Time("probe_start", start), zap.Time("probe_end", end))
 	}
-	return pr, n == d && !s.countDeficit.Load()
+	return true, n == d && !s.countDeficit.Load()
 }
 
-// skipWindow moves the window end to end without reading it (the probe found nothing new).
-func (s *stream) skipWindow(pr *probe) {
+// skipWindow moves the window end to end without reading it: the probe range [probe start,
+// end) was counted and holds nothing that was not delivered. What is before the probe start is
+// final: it was in the previous probe range, counted when its events were all visible.
+func (s *stream) skipWindow(end time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cp.WindowEnd = maxTime(s.cp.WindowEnd, pr.end)
-	s.cp.FinalBefore = maxTime(s.cp.FinalBefore, pr.start)
+	s.cp.FinalBefore = maxTime(s.cp.FinalBefore, s.probeStartLocked())
+	s.cp.WindowEnd = maxTime(s.cp.WindowEnd, end)
+	s.cp.ProbeFrom = time.Time{}
 	s.pruneSeen()
 	s.dirty = true
 }
 
-// lateRanges returns, once the window at the probe's end has been delivered, the ranges of the
-// probe range to re-read for late events: none when the probe's count is not above what is
-// delivered there now; else the ranges narrowed down by bisection with counts until re-reading
-// one costs at most one event already delivered per missing one, or maxProbeCounts is spent.
-func (s *stream) lateRanges(ctx context.Context, pr *probe) []sliceProgress {
+// lateRanges returns, once the tail window has been delivered, the ranges of its probe range
+// [ProbeFrom, WindowEnd) to re-read for late events, and where what is final then ends (the
+// probe start). The range is counted again: the count taken before the window was read is
+// stale, and an event of the window that became visible since would hide a late one. None when
+// the count is not above what is delivered there; else the ranges narrowed down by bisection
+// with counts until re-reading one costs at most one event already delivered per missing one,
+// or maxProbeCounts is spent. ok is false when the count failed.
+func (s *stream) lateRanges(ctx context.Context) (late []sliceProgress, final time.Time, ok bool) {
 	s.mu.Lock()
-	ix := s.deliveredIndexLocked(pr.start)
-	s.cp.FinalBefore = maxTime(s.cp.FinalBefore, pr.start)
-	s.dirty = true
+	from, to := s.cp.ProbeFrom, s.cp.WindowEnd
 	s.mu.Unlock()
+	if from.IsZero() || !to.After(from) {
+		return nil, from, true
+	}
+	ix := s.deliveredIndex(from)
+	n, ok := s.count(ctx, from, to)
+	if !ok {
+		return nil, time.Time{}, false
+	}
 	budget := maxProbeCounts
-	return s.narrow(ctx, ix, pr.start, pr.end, pr.count, &budget)
+	return s.narrow(ctx, ix, from, to, n, &budget), from, true
 }
 
 // narrow bisects [a, b), which holds c events by the API's count, down to the ranges holding
@@ -273,65 +283,68 @@ func (s *stream) exclusionRefused(err error) {
 }
 
 // gapRanges is the re-read that a window which is not the tail needs first: the probe range
-// before it, [window end - overlap, window end), was last probed before the gap (a restart, an
-// outage, a backlog), and its late events may have become visible since. The gap is longer than
-// the overlap, so they are all visible now: one count (or, without it, one re-read) of that range
-// makes it final.
-func (s *stream) gapRanges(ctx context.Context) []sliceProgress {
+// before it, [probe start, window end), was last probed before the gap (a restart, an outage, a
+// backlog), and its late events may have become visible since. The gap is longer than the
+// overlap, so they are all visible now: one count (or, without it, one re-read) of that range
+// makes it final up to the window end.
+func (s *stream) gapRanges(ctx context.Context) (late []sliceProgress, final time.Time) {
 	if s.r.cfg.Overlap <= 0 {
-		return nil
+		return nil, time.Time{}
 	}
 	s.mu.Lock()
 	start, end := s.probeStartLocked(), s.cp.WindowEnd
 	s.mu.Unlock()
 	if !end.After(start) {
-		return nil
+		return nil, time.Time{}
 	}
 	ix := s.deliveredIndex(start)
 	n, ok := s.count(ctx, start, end)
 	if ctx.Err() != nil {
-		return nil
+		return nil, time.Time{}
 	}
-	s.mu.Lock()
-	// The rescan window is stored before it is read and resumed after a restart.
-	s.cp.FinalBefore = maxTime(s.cp.FinalBefore, end)
-	s.dirty = true
-	s.mu.Unlock()
 	if !ok {
-		return []sliceProgress{{Start: start, End: end}}
+		return []sliceProgress{{Start: start, End: end}}, end
 	}
 	budget := maxProbeCounts
-	return s.narrow(ctx, ix, start, end, n, &budget)
+	return s.narrow(ctx, ix, start, end, n, &budget), end
 }
 
 // unprobedRanges is the re-read that stands in for the probe while /events/count fails: the
-// range from FinalBefore to overlap before now (its late events have all become visible), read
-// once; the seen-id set drops what was delivered already.
-func (s *stream) unprobedRanges() []sliceProgress {
+// tail window's probe range up to overlap before now (its late events have all become visible),
+// read once, which makes it final; the seen-id set drops what was delivered already.
+func (s *stream) unprobedRanges() (late []sliceProgress, final time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// From the probe range of the window just read (its start minus overlap), never before
-	// what is final.
-	from := maxTime(maxTime(s.cp.FinalBefore, s.cp.WindowStart.Add(-s.r.cfg.Overlap)), s.retentionFloor())
-	to := minTime(s.cp.WindowEnd, s.r.now().Add(-s.r.cfg.Overlap)).Truncate(time.Millisecond)
-	if !to.After(from) {
-		return nil
+	from := s.cp.ProbeFrom
+	if from.IsZero() {
+		from = maxTime(maxTime(s.cp.FinalBefore, s.cp.WindowStart.Add(-s.r.cfg.Overlap)), s.retentionFloor())
 	}
-	// The rescan window is stored before it is read and resumed after a restart: its range
-	// counts as re-read from now on.
-	s.cp.FinalBefore = to.UTC()
-	s.dirty = true
-	return []sliceProgress{{Start: from, End: to.UTC()}}
+	to := minTime(s.cp.WindowEnd, s.r.now().Add(-s.r.cfg.Overlap)).Truncate(time.Millisecond).UTC()
+	if !to.After(from) {
+		// Nothing is overlap old yet: the next probe starts at from again.
+		return nil, time.Time{}
+	}
+	return []sliceProgress{{Start: from, End: to}}, to
 }
 
-// openRescan makes ranges the window being collected: a re-read inside what was read already
-// (WindowEnd stays).
-func (s *stream) openRescan(ranges []sliceProgress) {
+// settle records that the probe range is settled up to final (what is before it is final; zero
+// leaves FinalBefore and the open probe range as they are) and makes the late ranges the window
+// being collected, a re-read inside what was read already (WindowEnd stays). Both are stored
+// at once, before anything is re-read: a stop in between must not leave the range final without
+// its re-read.
+func (s *stream) settle(ctx context.Context, final time.Time, late []sliceProgress) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cp := s.cp
-	cp.InWindow, cp.Rescan = true, true
-	cp.WindowStart, cp.Slices = ranges[0].Start, ranges
-	s.live = nil
+	if !final.IsZero() {
+		cp.FinalBefore = maxTime(cp.FinalBefore, final)
+		cp.ProbeFrom = time.Time{}
+	}
+	if len(late) > 0 {
+		cp.InWindow, cp.Rescan = true, true
+		cp.WindowStart, cp.Slices = late[0].Start, late
+		s.live = nil
+	}
 	s.dirty = true
+	return s.persistLocked(ctx)
 }

@@ -62,10 +62,8 @@ type stream struct {
 	// woken: the shared probe found something for this stream: its next step runs even when
 	// less than poll_interval has passed since its window end.
 	woken atomic.Bool
-	// persistedAt is when the checkpoint was last stored; handed is the shared probe's count of
-	// this stream's probe range, for its next step (both guarded by mu).
+	// persistedAt is when the checkpoint was last stored (guarded by mu).
 	persistedAt time.Time
-	handed      *probe
 }
 
 func (r *diReceiver) newStream(spec streamSpec, client *jumpcloud.Client) *stream {
@@ -185,14 +183,11 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 	if !ok {
 		return true, nil
 	}
-	s.mu.Lock()
-	pr := s.handed
-	s.handed = nil
-	s.mu.Unlock()
-	if tail && pr == nil {
+	counted := false
+	if tail {
 		var nothingNew bool
-		if pr, nothingNew = s.startProbe(ctx, end); nothingNew {
-			s.skipWindow(pr)
+		if counted, nothingNew = s.startProbe(ctx, end); nothingNew {
+			s.skipWindow(end)
 			return true, s.persist(deliverCtx)
 		}
 		if ctx.Err() != nil {
@@ -200,16 +195,21 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 		}
 	}
 	if !tail {
-		if gap := s.gapRanges(ctx); len(gap) > 0 {
-			s.openRescan(gap)
-			return false, s.collectWindow(ctx, deliverCtx)
-		}
+		gap, final := s.gapRanges(ctx)
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
+		if !final.IsZero() {
+			if err := s.settle(deliverCtx, final, gap); err != nil {
+				return false, err
+			}
+			if len(gap) > 0 {
+				return false, s.collectWindow(ctx, deliverCtx)
+			}
+		}
 	}
 	s.mu.Lock()
-	s.openWindow(end)
+	s.openWindow(end, tail)
 	s.mu.Unlock()
 	if err := s.collectWindow(ctx, deliverCtx); err != nil {
 		return false, err
@@ -217,20 +217,35 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 	if !tail || s.r.cfg.Overlap <= 0 {
 		return tail, nil
 	}
-	var late []sliceProgress
-	if pr != nil {
-		late = s.lateRanges(ctx, pr)
-	} else {
-		late = s.unprobedRanges()
+	return true, s.settleLate(ctx, deliverCtx, counted)
+}
+
+// settleLate re-reads the late events of the tail window just read: the ranges of its probe
+// range that the count finds more events in than were delivered (lateRanges), or, while
+// /events/count fails (counted is false when it failed before the window was read), the part of
+// it that is overlap old (unprobedRanges).
+func (s *stream) settleLate(ctx, deliverCtx context.Context, counted bool) error {
+	var (
+		late  []sliceProgress
+		final time.Time
+		ok    bool
+	)
+	if counted {
+		late, final, ok = s.lateRanges(ctx)
 	}
 	if ctx.Err() != nil {
-		return false, ctx.Err()
+		return ctx.Err()
+	}
+	if !ok {
+		late, final = s.unprobedRanges()
+	}
+	if err := s.settle(deliverCtx, final, late); err != nil {
+		return err
 	}
 	if len(late) == 0 {
-		return true, s.persist(deliverCtx)
+		return nil
 	}
-	s.openRescan(late)
-	return true, s.collectWindow(ctx, deliverCtx)
+	return s.collectWindow(ctx, deliverCtx)
 }
 
 // collectWindow slices the open window when it is not yet, collects its slices and closes it.

@@ -89,10 +89,14 @@ func (s *stream) nextWindowEnd(woken bool) (end time.Time, tail, ok bool) {
 }
 
 // openWindow starts the window [WindowEnd, end): every event is read once, when its window is
-// read; the late ones are found by the probe (probe.go), not by re-reading. The caller holds
+// read; the late ones are found by the probe (probe.go), not by re-reading. The probe range of
+// a tail window stays open (ProbeFrom) until its late events are settled. The caller holds
 // s.mu.
-func (s *stream) openWindow(end time.Time) {
+func (s *stream) openWindow(end time.Time, tail bool) {
 	cp := s.cp
+	if tail && s.r.cfg.Overlap > 0 {
+		cp.ProbeFrom = s.probeStartLocked()
+	}
 	cp.InWindow, cp.Rescan = true, false
 	cp.WindowStart, cp.WindowEnd = cp.WindowEnd, end
 	cp.Slices = nil

@@ -81,7 +81,7 @@ func TestOpenWindow(t *testing.T) {
 				return
 			}
 			assert.Equal(t, tt.wantTail, tail)
-			st.openWindow(end)
+			st.openWindow(end, false)
 			assert.True(t, cp.InWindow)
 			assert.False(t, cp.Rescan)
 			assert.Equal(t, tt.wantStart, cp.WindowStart)
