@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
@@ -66,6 +67,10 @@ type Options struct {
 	// Log receives progress lines (nil: none); Verbose adds one line per step.
 	Log     io.Writer
 	Verbose bool
+	// Soak runs the soak instead (soak.go): the shipped engine settings, PlanSoak's schedule,
+	// the collector's RSS sampled every RSSInterval (default 5 s) and required to stay flat.
+	Soak        bool
+	RSSInterval time.Duration
 }
 
 // Stop is one stop of the collector (kill -9 or SIGTERM) and what it cost.
@@ -116,12 +121,17 @@ type Report struct {
 	Consumed    map[jumpcloudsim.FaultKind]int
 	SinkAnswers map[int]int
 	LogPath     string
+	// ReadsPerEvent is the events the simulators served per expected event.
+	ReadsPerEvent float64
+	// RSS is the soak's memory verdict (nil outside the soak).
+	RSS *RSS
 }
 
 // Failed reports whether the run lost an event, holds an unexplained duplicate, re-sent more
 // than the batches in flight at a stop, or the collector exited on its own.
 func (r *Report) Failed() bool {
-	return r.Lost > 0 || r.Unexpected > 0 || r.Unexplained > 0 || r.OverBound > 0 || r.UnexpectedExits > 0
+	return r.Lost > 0 || r.Unexpected > 0 || r.Unexplained > 0 || r.OverBound > 0 || r.UnexpectedExits > 0 ||
+		(r.RSS != nil && !r.RSS.Flat())
 }
 
 // Run executes one seeded run.
@@ -158,16 +168,31 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"JUMPCLOUD_INITIAL_LOOKBACK": lookback.String(),
 		"SUMO_HTTP_SOURCE_URL":       b.Sink.URL(),
 	}
+	plan, what := Plan, "chaos"
+	if o.Soak {
+		// The shipped poll_interval and settle_delay.
+		delete(r.env, "JUMPCLOUD_POLL_INTERVAL")
+		delete(r.env, "JUMPCLOUD_SETTLE_DELAY")
+		plan, what = PlanSoak, "soak"
+		r.rss = &rssSampler{}
+		interval := o.RSSInterval
+		if interval <= 0 {
+			interval = 5 * time.Second
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go r.rss.run(sctx, r, interval)
+	}
 	now := time.Now()
 	for _, sim := range r.sims {
 		if err := sim.Generate(o.Backlog, now.Add(-backlogSpan), now.Add(-time.Minute)); err != nil {
 			return nil, err
 		}
 	}
-	steps := Plan(o.Seed, o.Duration, o.Orgs)
+	steps := plan(o.Seed, o.Duration, o.Orgs)
 	r.report.Steps = len(steps)
-	fmt.Fprintf(o.Log, "chaos: seed %d (replay: -seed %d), %s, %d organizations, %d backlog events each, %.0f events/s each live, page latency %s, %d steps\n",
-		o.Seed, o.Seed, o.Duration, o.Orgs, o.Backlog, o.LiveRate, o.PageLatency, len(steps))
+	fmt.Fprintf(o.Log, "%s: seed %d (replay: -seed %d), %s, %d organizations, %d backlog events each, %.0f events/s each live, page latency %s, %d steps\n",
+		what, o.Seed, o.Seed, o.Duration, o.Orgs, o.Backlog, o.LiveRate, o.PageLatency, len(steps))
 	defer func() {
 		if r.col != nil {
 			_ = r.col.Kill()
@@ -191,6 +216,11 @@ type runner struct {
 	env     map[string]string
 	col     *harness.Collector
 	start   time.Time // first start of the collector
+	// pid and runs are the running collector's pid and how many starts there were (read by the
+	// RSS sampler); lastStart is when the last one started, since start.
+	pid, runs atomic.Int64
+	lastStart time.Duration
+	rss       *rssSampler
 	// snaps are the sink's copies per body hash at each stop, in order.
 	snaps  []map[uint64]int
 	report *Report
@@ -208,7 +238,18 @@ func (r *runner) startCollector() error {
 		return err
 	}
 	r.col = c
+	if !r.start.IsZero() {
+		r.lastStart = time.Since(r.start)
+	}
+	r.pid.Store(int64(c.Pid()))
+	r.runs.Add(1)
 	return nil
+}
+
+// current is the running collector's pid and start index (0: the first).
+func (r *runner) current() (pid, run int, ok bool) {
+	n := r.runs.Load()
+	return int(r.pid.Load()), int(n - 1), n > 0
 }
 
 // checkAlive restarts a collector that exited on its own, counting it.
@@ -543,6 +584,16 @@ func (r *runner) compute(want map[uint64]expected, final map[uint64]sumosink.Arr
 	}
 	rep.MaxInFlight = r.b.MSP.MaxInFlight()
 	rep.SinkAnswers = r.b.Sink.Requests()
+	var served int64
+	for _, sim := range r.sims {
+		served += sim.Stats().EventsServed
+	}
+	if rep.Expected > 0 {
+		rep.ReadsPerEvent = float64(served) / float64(rep.Expected)
+	}
+	if r.rss != nil {
+		rep.RSS = r.rss.verdict(r.lastStart, int(r.runs.Load()-1))
+	}
 }
 
 // Print writes the report.
@@ -563,7 +614,11 @@ func (r *Report) Print(w io.Writer) {
 	if r.Failed() {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(w, "chaos %s seed=%d duration=%s steps=%d\n", verdict, r.Seed, r.Duration, r.Steps)
+	what := "chaos"
+	if r.RSS != nil {
+		what = "soak"
+	}
+	fmt.Fprintf(w, "%s %s seed=%d duration=%s steps=%d\n", what, verdict, r.Seed, r.Duration, r.Steps)
 	fmt.Fprintf(w, "  events: expected=%d lost=%d unexpected=%d duplicates=%d unexplained=%d (catch-up %s)\n",
 		r.Expected, r.Lost, r.Unexpected, r.Duplicates, r.Unexplained, r.CatchUp.Round(100*time.Millisecond))
 	if r.UnexplainedFirst > 0 {
@@ -581,7 +636,10 @@ func (r *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  delivery delay (visible -> first arrival): max=%s (visible at %.1fs, arrived at %.1fs) p99=%s\n",
 		r.MaxDelay.Round(time.Millisecond), r.MaxDelayVisible.Seconds(), r.MaxDelayArrived.Seconds(), r.P99Delay.Round(time.Millisecond))
-	fmt.Fprintf(w, "  API requests: %d, worst second %d req/s at %.0fs, max in flight %d\n", r.Requests, r.WorstRPS, r.WorstAt.Seconds(), r.MaxInFlight)
+	fmt.Fprintf(w, "  API requests: %d, worst second %d req/s at %.0fs, max in flight %d; %.3f API reads per event\n", r.Requests, r.WorstRPS, r.WorstAt.Seconds(), r.MaxInFlight, r.ReadsPerEvent)
+	if r.RSS != nil {
+		r.RSS.print(w)
+	}
 	fmt.Fprintf(w, "  faults injected (steps): %s\n", joinCounts(r.Injected))
 	fmt.Fprintf(w, "  API requests answered with a fault: %s\n", joinCounts(r.Consumed))
 	fmt.Fprintf(w, "  sink answers by status: %s\n", joinCounts(r.SinkAnswers))

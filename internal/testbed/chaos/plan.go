@@ -39,15 +39,40 @@ const (
 )
 
 // weights of the step kinds: API faults dominate, a stop of the collector every ~10 steps.
-var weights = []struct {
-	kind Kind
-	w    int
-}{
+var weights = weightTable{
 	{APIRetryAfter429, 4}, {API429, 3}, {API5xx, 4}, {APILatency, 3}, {APISlowBody, 2},
 	{APITruncated, 2}, {APIMalformed, 2}, {APIHTML, 2}, {APIObject, 2}, {APIReset, 2},
 	{APICursorBack, 2}, {LateEvents, 4},
 	{Sink503, 2}, {Sink401, 1}, {Sink429, 2}, {SinkReset, 2}, {SinkSlow, 2},
 	{Kill, 3}, {SigtermUpload, 1}, {SigtermPage, 1},
+}
+
+// weightTable weighs the step kinds of a schedule.
+type weightTable []struct {
+	kind Kind
+	w    int
+}
+
+// steps draws a step every gapLo to gapHi until d, its kind by weight.
+func (wt weightTable) steps(rng *rand.Rand, d, gapLo, gapHi time.Duration, orgs int) []Step {
+	total := 0
+	for _, w := range wt {
+		total += w.w
+	}
+	var steps []Step
+	for at := dur(rng, gapLo, gapHi); at < d; at += dur(rng, gapLo, gapHi) {
+		x := rng.IntN(total)
+		kind := wt[0].kind
+		for _, w := range wt {
+			if x < w.w {
+				kind = w.kind
+				break
+			}
+			x -= w.w
+		}
+		steps = append(steps, draw(rng, kind, at, d, orgs))
+	}
+	return steps
 }
 
 // Step is one action of the schedule, with every parameter drawn from the seed.
@@ -97,23 +122,7 @@ const lateMaxAge = 150 * time.Second
 // the sink) and at least one SIGTERM during an upload.
 func Plan(seed uint64, d time.Duration, orgs int) []Step {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	total := 0
-	for _, w := range weights {
-		total += w.w
-	}
-	var steps []Step
-	for at := dur(rng, 300*time.Millisecond, 2500*time.Millisecond); at < d; at += dur(rng, 300*time.Millisecond, 2500*time.Millisecond) {
-		x := rng.IntN(total)
-		kind := weights[0].kind
-		for _, w := range weights {
-			if x < w.w {
-				kind = w.kind
-				break
-			}
-			x -= w.w
-		}
-		steps = append(steps, draw(rng, kind, at, d, orgs))
-	}
+	steps := weights.steps(rng, d, 300*time.Millisecond, 2500*time.Millisecond, orgs)
 	first := draw(rng, Kill, dur(rng, 0, d/20), d, orgs)
 	first.MidBackfill = true
 	steps = append(steps, first, draw(rng, SigtermUpload, dur(rng, d/4, d*3/4), d, orgs))
