@@ -131,52 +131,53 @@ func (g *groupProber) poll(ctx context.Context) {
 		members = slices.Concat(members[g.turn:], members[:g.turn])
 	}
 	end := g.r.now().Add(-g.r.cfg.SettleDelay).Truncate(time.Millisecond).UTC()
-	budget := maxGroupCounts
+	// Enough halving counts to find a few active organizations in every group in one poll:
+	// a search left for the next poll repeats the groups' first counts.
+	budget := max(maxGroupCounts, 8*((len(members)+maxOrgsPerQuery-1)/maxOrgsPerQuery))
 	for len(members) > 0 && ctx.Err() == nil {
 		n := min(len(members), maxOrgsPerQuery)
 		budget++ // the first count of each group is not limited
-		g.probe(ctx, members[:n], end, &budget)
+		if n == 1 {
+			g.release(members[0]) // alone, it probes on its own at the same cost
+		} else {
+			g.probe(ctx, members[:n], end, &budget)
+		}
 		members = members[n:]
 	}
 }
 
 // probe counts the members' probe ranges ending at end in one shared query, from the earliest
-// of their starts, and decides.
-func (g *groupProber) probe(ctx context.Context, members []*stream, end time.Time, budget *int) {
-	if len(members) == 1 {
-		g.release(members[0]) // alone, it probes on its own at the same cost
-		return
-	}
+// of their starts, and decides; it returns the count (ok false when there is none: the
+// budget is spent, or the count failed).
+func (g *groupProber) probe(ctx context.Context, members []*stream, end time.Time, budget *int) (n int64, ok bool) {
 	start := end
 	for _, s := range members {
 		s.mu.Lock()
 		start = minTime(start, s.probeStartLocked())
 		s.mu.Unlock()
 	}
-	if !end.After(start) {
-		return // polled again within the same millisecond: nothing settled since
-	}
-	if *budget <= 0 {
-		return // the poll's counts are spent: decided at the next poll
+	if !end.After(start) || *budget <= 0 {
+		// Polled again within the same millisecond (nothing settled since), or the poll's
+		// counts are spent: decided at the next poll.
+		return 0, false
 	}
 	*budget--
 	n, err := g.count(ctx, orgIDs(members), start, end)
 	switch {
 	case ctx.Err() != nil:
+		return 0, false
 	case err != nil:
 		g.failed(ctx, members, end, err, budget)
-	default:
-		g.decide(ctx, members, end, n, budget)
+		return 0, false
 	}
+	g.decide(ctx, members, end, n, true, budget)
+	return n, true
 }
 
-// decide acts on a count n of the members' probe ranges ending at end (from the earliest of
-// their starts): equal to what they delivered in their own probe ranges (each from its own
-// start: before it, a member's seen-id set may not hold every delivered event, and a count that
-// includes events it cannot see only avoids a skip), every member's window is skipped; else the
-// group is halved, each half counted, down to the members with something new, which take
-// their own step.
-func (g *groupProber) decide(ctx context.Context, members []*stream, end time.Time, n int64, budget *int) {
+// delivered is what the members delivered in their own probe ranges ending at end (each from
+// its own start: before it, a member's seen-id set may not hold every delivered event, and a
+// count that includes events it cannot see only avoids a skip).
+func delivered(members []*stream, end time.Time) int64 {
 	var d int64
 	for _, s := range members {
 		s.mu.Lock()
@@ -184,7 +185,20 @@ func (g *groupProber) decide(ctx context.Context, members []*stream, end time.Ti
 		s.mu.Unlock()
 		d += s.deliveredIndex(from).between(from, end)
 	}
-	if n == d {
+	return d
+}
+
+// decide acts on a count n of the members' probe ranges ending at end (from the earliest of
+// their starts). A real count (counted) equal to what they delivered there: every member's
+// window is skipped. Above it: the group is halved down to the members with something new,
+// which take their own step. Halving costs one count per level: the left half is counted, the
+// right half's count derived (n minus the left's). A derived count only routes the search: it
+// can come out too low (events visible between the two counts), so it never skips anyone; a
+// half it finds nothing in stays parked, counted again at the next poll.
+func (g *groupProber) decide(ctx context.Context, members []*stream, end time.Time, n int64, counted bool, budget *int) {
+	d := delivered(members, end)
+	switch {
+	case n == d && counted:
 		for _, s := range members {
 			s.skipWindow(end)
 			s.persistIfStale(ctx)
@@ -194,21 +208,29 @@ func (g *groupProber) decide(ctx context.Context, members []*stream, end time.Ti
 			}
 		}
 		return
+	case n <= d:
+		return // derived: nothing found, counted again at the next poll
+	case len(members) == 1:
+		// Something new: its step reads its window without counting first.
+		members[0].mustRead.Store(true)
+		g.release(members[0])
+		return
 	}
-	// Both halves are counted, each from its own earliest probe start: a count derived as n
-	// minus the other half's could come out too low (events visible between the two counts)
-	// and skip a member with a new event.
 	half := len(members) / 2
-	g.probe(ctx, members[:half], end, budget)
-	g.probe(ctx, members[half:], end, budget)
+	left, right := members[:half], members[half:]
+	nl, ok := g.probe(ctx, left, end, budget)
+	if !ok {
+		return // the right half stays parked: decided at the next poll
+	}
+	g.decide(ctx, right, end, n-nl, false, budget)
 }
 
 // failed handles a shared count that failed: a 400 means an organization of the group is
-// refused, so the group is halved until it is alone and takes its own step, which names it
-// while the others go on; any other failure wakes every member for a step of its own (the
-// count is advisory).
+// refused, so the group is halved (each half counted) until it is alone and takes its own
+// step, which names it while the others go on; any other failure wakes every member for a step
+// of its own (the count is advisory).
 func (g *groupProber) failed(ctx context.Context, members []*stream, end time.Time, err error, budget *int) {
-	if jumpcloud.StatusCodeOf(err) != http.StatusBadRequest {
+	if jumpcloud.StatusCodeOf(err) != http.StatusBadRequest || len(members) == 1 {
 		for _, s := range members {
 			g.release(s)
 		}

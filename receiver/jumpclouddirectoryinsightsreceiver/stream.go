@@ -59,9 +59,10 @@ type stream struct {
 	countFailing, countDeficit atomic.Bool
 	// exclusionOff is set once the API refused a re-read that left delivered ids out.
 	exclusionOff atomic.Bool
-	// woken: the shared probe found something for this stream: its next step runs even when
-	// less than poll_interval has passed since its window end.
-	woken atomic.Bool
+	// woken: the shared probe woke this stream: its next step runs even when less than
+	// poll_interval has passed since its window end; mustRead: the shared probe found something
+	// new in its probe range, so that step reads its window without counting first.
+	woken, mustRead atomic.Bool
 	// persistedAt is when the checkpoint was last stored (guarded by mu).
 	persistedAt time.Time
 }
@@ -184,7 +185,9 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 		return true, nil
 	}
 	counted := false
-	if tail {
+	if handed := s.mustRead.Swap(false); tail && handed {
+		counted = true // the shared probe's count: the probe range is counted again after the read
+	} else if tail {
 		var nothingNew bool
 		if counted, nothingNew = s.startProbe(ctx, end); nothingNew {
 			s.skipWindow(end)
