@@ -1,9 +1,14 @@
 package jumpclouddirectoryinsightsreceiver
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,4 +109,55 @@ func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
 	st, et := r.status.streamState(bad)
 	assert.Equal(t, stateError, st)
 	assert.Equal(t, errThirdPartyConfig, et)
+}
+
+// A derived count (the group's minus its left half's) can come out too low: here an event of the
+// left organization becomes visible between the two counts, while the right one holds a late
+// event at the very start of its probe range (which leaves the probe range after this poll). The
+// right organization must not be skipped on the derived count: its late event arrives.
+func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
+	orgs := manyOrgs(2)
+	msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 23}, orgs, "")
+	var armed atomic.Bool
+	var stage atomic.Int32
+	add := func(org, id string, ts time.Time) {
+		raw := `{"id":"` + id + `","service":"directory","timestamp":"` + ts.UTC().Format(time.RFC3339Nano) + `"}`
+		assert.NoError(t, msp.Org(org).AddEvent([]byte(raw), time.Now()))
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == jumpcloudsim.CountPath && armed.Load() {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var q struct {
+				StartTime time.Time `json:"start_time"`
+				EndTime   time.Time `json:"end_time"`
+			}
+			require.NoError(t, json.Unmarshal(body, &q))
+			heads := r.Header.Values("x-org-id")
+			switch {
+			case len(heads) == 2 && stage.CompareAndSwap(0, 1):
+				add(orgs[1], "late-right", q.StartTime.Add(time.Millisecond))
+			case len(heads) == 1 && heads[0] == orgs[0] && stage.CompareAndSwap(1, 2):
+				add(orgs[0], "new-left", q.EndTime.Add(-time.Millisecond))
+			}
+		}
+		msp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := liveConfig(srv.URL + jumpcloudsim.BasePath)
+	cfg.OrgID = orgs
+	cfg.MaxConcurrentRequests = 4
+	cfg.SettleDelay = 500 * time.Millisecond
+	cfg.InitialLookback = 2 * time.Minute
+	sink := new(consumertest.LogsSink)
+	r := startReceiver(t, cfg, newStatusHost(), sink)
+	waitGrouped(t, r, len(orgs))
+	// Past the first shared skip, which aligns the members' probe ranges (the late event is at
+	// the start of both).
+	shared := msp.SharedCounts()
+	waitFor(t, 10*time.Second, func() bool { return msp.SharedCounts() >= shared+2 }, "no shared counts")
+	armed.Store(true)
+	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 2 }, "the right organization's late event never arrived")
+	assert.Equal(t, int32(2), stage.Load(), "the left half was counted after the group")
+	assert.ElementsMatch(t, []string{"late-right", "new-left"}, recordIDs(sink.AllLogs()))
 }
