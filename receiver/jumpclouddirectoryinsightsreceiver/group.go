@@ -21,17 +21,20 @@ import (
 // maxOrgsPerQuery of them (one x-org-id header each) counts their probe ranges at once. When the
 // count equals what they delivered there, every member's window is skipped: an idle poll costs
 // ceil(N / maxOrgsPerQuery) requests for N organizations, not N. Otherwise the group is halved
-// (each half counted) until the organizations with something new, or the one the API refuses (400), are found; those take their own step, exactly as a single organization does (their
-// own probe, window and re-reads, their own checkpoint, seen set, status and metrics).
+// (one count per level, the other half's count derived) until the organizations with something
+// new, or the one the API refuses (400), are found; those take their own step, exactly as a
+// single organization does (their own window and re-reads, their own checkpoint, seen set,
+// status and metrics).
 
 // maxOrgsPerQuery bounds the x-org-id headers of one shared count: 100 ids of 24 hex digits are
 // about 3.6 KB of headers, well within the 8 KB per-line and 64 KB total limits of common proxies
 // and load balancers, and halving a group of 100 finds one active organization in 7 levels.
 const maxOrgsPerQuery = 100
 
-// maxGroupCounts bounds the shared counts of one poll beyond the first per group: past it, the
-// members still undecided stay parked until the next poll (under max_requests_per_second a flood
-// of single probes would delay everything more).
+// maxGroupCounts is the least number of halving counts of one poll (beyond the first per
+// group; a poll may spend 8 per group, enough to find a few active organizations in each): past
+// it, the members still undecided stay parked until the next poll (under
+// max_requests_per_second a flood of single probes would delay everything more).
 const maxGroupCounts = 64
 
 // persistSkippedEvery bounds how stale the stored window end of an organization that the shared
@@ -136,10 +139,10 @@ func (g *groupProber) poll(ctx context.Context) {
 	budget := max(maxGroupCounts, 8*((len(members)+maxOrgsPerQuery-1)/maxOrgsPerQuery))
 	for len(members) > 0 && ctx.Err() == nil {
 		n := min(len(members), maxOrgsPerQuery)
-		budget++ // the first count of each group is not limited
 		if n == 1 {
 			g.release(members[0]) // alone, it probes on its own at the same cost
 		} else {
+			budget++ // the first count of each group is not limited
 			g.probe(ctx, members[:n], end, &budget)
 		}
 		members = members[n:]
@@ -190,7 +193,7 @@ func delivered(members []*stream, end time.Time) int64 {
 
 // decide acts on a count n of the members' probe ranges ending at end (from the earliest of
 // their starts). A real count (counted) equal to what they delivered there: every member's
-// window is skipped. Above it: the group is halved down to the members with something new,
+// window is skipped; below it, each member takes its own step. Above it: the group is halved down to the members with something new,
 // which take their own step. Halving costs one count per level: the left half is counted, the
 // right half's count derived (n minus the left's). A derived count only routes the search: it
 // can come out too low (events visible between the two counts), so it never skips anyone; a
@@ -206,6 +209,13 @@ func (g *groupProber) decide(ctx context.Context, members []*stream, end time.Ti
 				// The API answered for it: authenticated, nothing to collect.
 				s.setState(stateCollecting, errNone, nil)
 			}
+		}
+		return
+	case n < d && counted:
+		// The API counts fewer events than they delivered: each counts on its own, which
+		// detects it and stops skipping windows on counts for that organization.
+		for _, s := range members {
+			g.release(s)
 		}
 		return
 	case n <= d:

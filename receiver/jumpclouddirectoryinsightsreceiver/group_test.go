@@ -28,6 +28,16 @@ func manyOrgs(n int) []string {
 	return orgs
 }
 
+// proxiedGroupConfig is a live configuration collecting orgs through srv (a test proxy in front
+// of an MSP simulator), closed at cleanup.
+func proxiedGroupConfig(t *testing.T, srv *httptest.Server, orgs []string) *Config {
+	t.Cleanup(srv.Close)
+	cfg := liveConfig(srv.URL + jumpcloudsim.BasePath)
+	cfg.OrgID = orgs
+	cfg.MaxConcurrentRequests = 4
+	return cfg
+}
+
 // waitGrouped waits until n streams wait for the shared probe.
 func waitGrouped(t *testing.T, r *diReceiver, n int) {
 	t.Helper()
@@ -132,7 +142,10 @@ func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
 				StartTime time.Time `json:"start_time"`
 				EndTime   time.Time `json:"end_time"`
 			}
-			require.NoError(t, json.Unmarshal(body, &q))
+			if err := json.Unmarshal(body, &q); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
 			heads := r.Header.Values("x-org-id")
 			switch {
 			case len(heads) == 2 && stage.CompareAndSwap(0, 1):
@@ -143,21 +156,52 @@ func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
 		}
 		msp.ServeHTTP(w, r)
 	}))
-	t.Cleanup(srv.Close)
-	cfg := liveConfig(srv.URL + jumpcloudsim.BasePath)
-	cfg.OrgID = orgs
-	cfg.MaxConcurrentRequests = 4
+	cfg := proxiedGroupConfig(t, srv, orgs)
 	cfg.SettleDelay = 500 * time.Millisecond
 	cfg.InitialLookback = 2 * time.Minute
 	sink := new(consumertest.LogsSink)
 	r := startReceiver(t, cfg, newStatusHost(), sink)
 	waitGrouped(t, r, len(orgs))
-	// Past the first shared skip, which aligns the members' probe ranges (the late event is at
-	// the start of both).
+	// manyOrgs sorts orgs[0] first: it is the left half. Past the first shared skip, which
+	// aligns the members' probe ranges (the late event is at the start of both).
 	shared := msp.SharedCounts()
 	waitFor(t, 10*time.Second, func() bool { return msp.SharedCounts() >= shared+2 }, "no shared counts")
 	armed.Store(true)
 	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 2 }, "the right organization's late event never arrived")
 	assert.Equal(t, int32(2), stage.Load(), "the left half was counted after the group")
 	assert.ElementsMatch(t, []string{"late-right", "new-left"}, recordIDs(sink.AllLogs()))
+}
+
+// A shared count below what the members delivered (an API that under-counts several
+// organizations at once) skips no one and parks no one for good: each member takes its own
+// step, and new events still arrive.
+func TestSharedCountBelowDeliveredReleasesTheGroup(t *testing.T) {
+	orgs := manyOrgs(2)
+	msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 26}, orgs, "")
+	now := time.Now().UTC()
+	for _, org := range orgs {
+		require.NoError(t, msp.Org(org).Generate(5, now.Add(-time.Second), now))
+	}
+	var armed atomic.Bool
+	var undercounted atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == jumpcloudsim.CountPath && armed.Load() && len(r.Header.Values("x-org-id")) > 1 {
+			undercounted.Add(1)
+			_, _ = io.WriteString(w, `{"count": 0}`)
+			return
+		}
+		msp.ServeHTTP(w, r)
+	}))
+	cfg := proxiedGroupConfig(t, srv, orgs)
+	cfg.InitialLookback = 3 * time.Second
+	sink := new(consumertest.LogsSink)
+	r := startReceiver(t, cfg, newStatusHost(), sink)
+	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 10 }, "backfill never arrived")
+	waitGrouped(t, r, len(orgs))
+	armed.Store(true)
+	waitFor(t, 10*time.Second, func() bool { return undercounted.Load() > 0 }, "no shared count")
+	ts := time.Now().UTC()
+	require.NoError(t, msp.Org(orgs[1]).Generate(1, ts.Add(-time.Millisecond), ts))
+	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 11 }, "the group stayed parked")
+	require.Never(t, func() bool { return sink.LogRecordCount() > 11 }, 300*time.Millisecond, 50*time.Millisecond, "once")
 }

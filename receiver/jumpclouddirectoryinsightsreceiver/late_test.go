@@ -398,3 +398,24 @@ func TestKillBeforeTheReReadKeepsTheLateEvent(t *testing.T) {
 		"the late event never arrived after the restart")
 	assert.Contains(t, recordIDs(second.AllLogs()), "late-killed")
 }
+
+// /events/count fails throughout, so each range is re-read once instead of probed: only once it
+// is overlap + settle_delay old. An event that becomes visible later than overlap after its time,
+// but within overlap + settle_delay, still arrives.
+func TestWithoutCountsALateEventWithinOverlapAndSettleArrives(t *testing.T) {
+	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 25})
+	url, faulted := countFaultServer(t, sim, func(w http.ResponseWriter, _ *http.Request) bool {
+		http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
+		return true
+	})
+	cfg := liveConfig(url)
+	cfg.Overlap = 2 * time.Second
+	cfg.SettleDelay = time.Second
+	sink := new(consumertest.LogsSink)
+	startReceiver(t, cfg, newStatusHost(), sink)
+	waitFor(t, 10*time.Second, func() bool { return faulted.Load() > 0 }, "no count was asked for")
+	ts := time.Now().UTC()
+	require.NoError(t, sim.GenerateLate(1, ts, ts.Add(time.Millisecond), ts.Add(cfg.Overlap+cfg.SettleDelay/2)))
+	waitFor(t, 15*time.Second, func() bool { return sink.LogRecordCount() >= 1 }, "the late event never arrived")
+	require.Never(t, func() bool { return sink.LogRecordCount() > 1 }, 500*time.Millisecond, 50*time.Millisecond, "once")
+}

@@ -25,7 +25,7 @@ import (
 //     delivered already.
 //
 // /events/count is advisory: when it fails, windows are planned without it and each range is
-// re-read once, overlap after it happened (unprobedRanges): late events still arrive, later,
+// re-read once, overlap + settle_delay after it happened (unprobedRanges): late events still arrive, later,
 // for about two reads per event.
 
 // attrKeyCountFailureReason is the metric attribute of a failed count's reason.
@@ -79,7 +79,7 @@ func (s *stream) countErr(ctx context.Context, start, end time.Time) (n int64, e
 		s.retryDelay(s.r.cfg.BackOff.InitialInterval, err) // pauses every stream
 	}
 	if !s.countFailing.Swap(true) {
-		s.r.settings.Logger.Warn("POST /events/count failed: collecting without it (windows sliced by time; late events found by one re-read of each range, overlap after it happened)",
+		s.r.settings.Logger.Warn("POST /events/count failed: collecting without it (windows sliced by time; late events found by one re-read of each range, overlap + settle_delay after it happened)",
 			zap.String("organization", s.spec.name()), zap.String("reason", reason), zap.Error(err))
 	}
 	return 0, err
@@ -204,9 +204,15 @@ func (s *stream) skipWindow(end time.Time) {
 // or maxProbeCounts is spent. ok is false when the count failed.
 func (s *stream) lateRanges(ctx context.Context) (late []sliceProgress, final time.Time, ok bool) {
 	s.mu.Lock()
-	from, to := s.cp.ProbeFrom, s.cp.WindowEnd
+	if s.cp.ProbeFrom.IsZero() {
+		s.mu.Unlock()
+		return nil, time.Time{}, true
+	}
+	// From the probe start: never before FinalBefore (ids evicted from the seen-id set while
+	// the window was read moved it) or the retention.
+	from, to := s.probeStartLocked(), s.cp.WindowEnd
 	s.mu.Unlock()
-	if from.IsZero() || !to.After(from) {
+	if !to.After(from) {
 		return nil, from, true
 	}
 	ix := s.deliveredIndex(from)
@@ -310,16 +316,18 @@ func (s *stream) gapRanges(ctx context.Context) (late []sliceProgress, final tim
 }
 
 // unprobedRanges is the re-read that stands in for the probe while /events/count fails: the
-// tail window's probe range up to overlap before now (its late events have all become visible),
-// read once, which makes it final; the seen-id set drops what was delivered already.
+// tail window's probe range up to overlap + settle_delay before now (its late events have all
+// become visible), read once, which makes it final; the seen-id set drops what was delivered
+// already.
 func (s *stream) unprobedRanges() (late []sliceProgress, final time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	from := s.cp.ProbeFrom
-	if from.IsZero() {
+	from := s.probeStartLocked()
+	if s.cp.ProbeFrom.IsZero() {
 		from = maxTime(maxTime(s.cp.FinalBefore, s.cp.WindowStart.Add(-s.r.cfg.Overlap)), s.retentionFloor())
 	}
-	to := minTime(s.cp.WindowEnd, s.r.now().Add(-s.r.cfg.Overlap)).Truncate(time.Millisecond).UTC()
+	// An event visible within overlap + settle_delay of its time is visible now when older.
+	to := minTime(s.cp.WindowEnd, s.r.now().Add(-s.r.cfg.Overlap-s.r.cfg.SettleDelay)).Truncate(time.Millisecond).UTC()
 	if !to.After(from) {
 		// Nothing is overlap old yet: the next probe starts at from again.
 		return nil, time.Time{}

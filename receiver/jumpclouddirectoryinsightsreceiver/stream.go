@@ -164,6 +164,8 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 	if err := s.persistIfDirty(deliverCtx); err != nil {
 		return false, err
 	}
+	// Whatever this step does, the shared probe's finding is used now or not at all.
+	mustRead := s.mustRead.Swap(false)
 	s.mu.Lock()
 	if s.cp.InWindow && s.cp.WindowStart.Before(s.retentionFloor()) {
 		// A window stored before a stop longer than the retention: its start is gone.
@@ -185,7 +187,7 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 		return true, nil
 	}
 	counted := false
-	if handed := s.mustRead.Swap(false); tail && handed {
+	if tail && mustRead {
 		counted = true // the shared probe's count: the probe range is counted again after the read
 	} else if tail {
 		var nothingNew bool

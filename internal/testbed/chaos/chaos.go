@@ -174,14 +174,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		delete(r.env, "JUMPCLOUD_POLL_INTERVAL")
 		delete(r.env, "JUMPCLOUD_SETTLE_DELAY")
 		plan, what = PlanSoak, "soak"
-		r.rss = &rssSampler{}
-		interval := o.RSSInterval
-		if interval <= 0 {
-			interval = 5 * time.Second
+		r.rss = &rssSampler{interval: o.RSSInterval}
+		if r.rss.interval <= 0 {
+			r.rss.interval = 5 * time.Second
 		}
+		// The sampler runs from the first start (schedule) until the report is computed.
 		sctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		go r.rss.run(sctx, r, interval)
+		r.rssCtx = sctx
 	}
 	now := time.Now()
 	for _, sim := range r.sims {
@@ -221,6 +221,7 @@ type runner struct {
 	pid, runs atomic.Int64
 	lastStart time.Duration
 	rss       *rssSampler
+	rssCtx    context.Context // the sampler's lifetime: from the first start to the report
 	// snaps are the sink's copies per body hash at each stop, in order.
 	snaps  []map[uint64]int
 	report *Report
@@ -238,9 +239,7 @@ func (r *runner) startCollector() error {
 		return err
 	}
 	r.col = c
-	if !r.start.IsZero() {
-		r.lastStart = time.Since(r.start)
-	}
+	r.lastStart = time.Since(r.start)
 	r.pid.Store(int64(c.Pid()))
 	r.runs.Add(1)
 	return nil
@@ -265,10 +264,13 @@ func (r *runner) checkAlive() error {
 }
 
 func (r *runner) schedule(ctx context.Context, steps []Step) error {
+	r.start = time.Now()
 	if err := r.startCollector(); err != nil {
 		return err
 	}
-	r.start = time.Now()
+	if r.rss != nil {
+		go r.rss.run(r.rssCtx, r)
+	}
 	var flows []*harness.LiveFlow
 	for _, sim := range r.sims {
 		flows = append(flows, harness.StartLiveFlow(sim, r.o.LiveRate, 250*time.Millisecond))

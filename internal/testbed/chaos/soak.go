@@ -53,12 +53,14 @@ type rssSample struct {
 
 // rssSampler reads the running collector's RssAnon every interval.
 type rssSampler struct {
-	mu      sync.Mutex
-	samples []rssSample
+	interval time.Duration
+	mu       sync.Mutex
+	samples  []rssSample
 }
 
-func (s *rssSampler) run(ctx context.Context, r *runner, interval time.Duration) {
-	t := time.NewTicker(interval)
+// run samples until ctx ends; r.start is set before it runs.
+func (s *rssSampler) run(ctx context.Context, r *runner) {
+	t := time.NewTicker(s.interval)
 	defer t.Stop()
 	for {
 		select {
