@@ -228,7 +228,11 @@ type runner struct {
 }
 
 func (r *runner) logf(format string, args ...any) {
-	fmt.Fprintf(r.o.Log, "chaos: %7.1fs "+format+"\n", append([]any{time.Since(r.start).Seconds()}, args...)...)
+	what := "chaos"
+	if r.o.Soak {
+		what = "soak"
+	}
+	fmt.Fprintf(r.o.Log, what+": %7.1fs "+format+"\n", append([]any{time.Since(r.start).Seconds()}, args...)...)
 }
 
 func (r *runner) startCollector() error {
