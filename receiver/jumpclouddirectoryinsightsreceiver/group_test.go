@@ -1,9 +1,7 @@
 package jumpclouddirectoryinsightsreceiver
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -136,14 +134,8 @@ func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == jumpcloudsim.CountPath && armed.Load() {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			var q struct {
-				StartTime time.Time `json:"start_time"`
-				EndTime   time.Time `json:"end_time"`
-			}
-			if err := json.Unmarshal(body, &q); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
+			q, ok := countQuery(w, r)
+			if !ok {
 				return
 			}
 			heads := r.Header.Values("x-org-id")

@@ -284,14 +284,8 @@ func (p *probeTrap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.armed.Store(false)
-	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	var q struct {
-		StartTime time.Time `json:"start_time"`
-		EndTime   time.Time `json:"end_time"`
-	}
-	if err := json.Unmarshal(body, &q); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	q, ok := countQuery(w, r)
+	if !ok {
 		return
 	}
 	late := q.StartTime.Add(time.Millisecond).UTC().Format(time.RFC3339Nano)
@@ -313,6 +307,25 @@ func (p *probeTrap) config(t *testing.T) *Config {
 	cfg.SettleDelay = 500 * time.Millisecond
 	cfg.InitialLookback = 2 * time.Minute
 	return cfg
+}
+
+// countedRange is the time range of a count request.
+type countedRange struct {
+	StartTime time.Time `json:"start_time"`
+	EndTime   time.Time `json:"end_time"`
+}
+
+// countQuery reads the range of a count request, leaving its body for the simulator; on a body
+// it cannot read it answers 400 and reports false.
+func countQuery(w http.ResponseWriter, r *http.Request) (countedRange, bool) {
+	var q countedRange
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err := json.Unmarshal(body, &q); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return q, false
+	}
+	return q, true
 }
 
 // caughtUp waits until the receiver polls with counts alone (it delivered want events).
