@@ -30,6 +30,40 @@ type Event struct {
 	Service      string
 	EventType    string
 	Organization string
+	// Success and SSOTokenSuccess are the booleans `success` and `sso_token_success` (sso_auth
+	// has the second instead of the first), OutcomeUnknown when absent or not a boolean.
+	Success         Outcome
+	SSOTokenSuccess Outcome
+}
+
+// Outcome is a boolean field of an event that may be absent.
+type Outcome int8
+
+// The values of an Outcome.
+const (
+	OutcomeUnknown Outcome = iota
+	OutcomeSuccess
+	OutcomeFailure
+)
+
+// Outcome is the event's outcome: `success` when it is a boolean, else `sso_token_success`
+// (the precedence of Elastic's JumpCloud pipeline).
+func (ev *Event) Outcome() Outcome {
+	if ev.Success != OutcomeUnknown {
+		return ev.Success
+	}
+	return ev.SSOTokenSuccess
+}
+
+// outcomeOf reads a JSON literal as an Outcome.
+func outcomeOf(val []byte) Outcome {
+	switch string(val) {
+	case "true":
+		return OutcomeSuccess
+	case "false":
+		return OutcomeFailure
+	}
+	return OutcomeUnknown
 }
 
 var errNotArray = errors.New("response body is not a JSON array")
@@ -154,6 +188,10 @@ func extractFields(obj []byte, start int, ev *Event, in *interner) int {
 			ev.EventType = in.internString(val, isString)
 		case "organization":
 			ev.Organization = in.internString(val, isString)
+		case "success":
+			ev.Success = outcomeOf(val)
+		case "sso_token_success":
+			ev.SSOTokenSuccess = outcomeOf(val)
 		}
 		i = skipSpace(obj, valEnd)
 		if i < len(obj) && obj[i] == ',' {

@@ -1,0 +1,189 @@
+package mapping // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/mapping"
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/valyala/fastjson"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
+)
+
+// Format is the shape of the records' bodies.
+type Format string
+
+// The formats of the receiver's `format` setting.
+const (
+	// FormatRaw: the body is the event's JSON text exactly as JumpCloud sent it.
+	FormatRaw Format = "raw"
+	// FormatECS: the body is an Elastic Common Schema document (a map).
+	FormatECS Format = "ecs"
+	// FormatOCSF: the body is an OCSF 1.8.0 event (a map).
+	FormatOCSF Format = "ocsf"
+)
+
+// Formats lists the valid formats, the default first.
+var Formats = []Format{FormatRaw, FormatECS, FormatOCSF}
+
+// Validate reports whether f is one of Formats.
+func (f Format) Validate() error {
+	for _, ok := range Formats {
+		if f == ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not a format: must be one of raw (the JSON text JumpCloud sent), ecs (an Elastic Common Schema document) or ocsf (an OCSF 1.8.0 event)", string(f))
+}
+
+// Record attribute keys set whatever the format.
+const (
+	AttrEventID      = "jumpcloud.event.id"
+	AttrService      = "jumpcloud.service"
+	AttrEventType    = "jumpcloud.event_type"
+	AttrOrganization = "jumpcloud.organization"
+	// AttrMappingError names why the event could not be mapped to the configured format (its
+	// body is then the raw JSON text).
+	AttrMappingError = "jumpcloud.mapping.error"
+)
+
+// Severities of the records: INFO, WARN for a failed outcome (`success` or
+// `sso_token_success` false).
+const (
+	severityInfo = plog.SeverityNumberInfo
+	severityWarn = plog.SeverityNumberWarn
+)
+
+// Mapper maps events to log records. It is safe for concurrent use.
+type Mapper struct {
+	format  Format
+	semconv bool
+	parsers fastjson.ParserPool
+}
+
+// New returns a Mapper of format (validated by the caller), with the semantic-convention
+// attributes when semanticConventions is set.
+func New(format Format, semanticConventions bool) *Mapper {
+	if format == "" {
+		format = FormatRaw
+	}
+	return &Mapper{format: format, semconv: semanticConventions}
+}
+
+// Format is the Mapper's format.
+func (m *Mapper) Format() Format { return m.format }
+
+// Map fills lr from ev: timestamp, EventName, severity, body and attributes. It returns why
+// the event could not be mapped entirely, if any, and names it in the record's
+// AttrMappingError; the event is never dropped. An event that is not a JSON object keeps the
+// raw body; a field of an unexpected type is left out of the mapped body and attributes.
+func (m *Mapper) Map(ev *jumpcloud.Event, lr plog.LogRecord) error {
+	if !ev.Timestamp.IsZero() {
+		lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Timestamp))
+	}
+	lr.SetEventName(EventName(ev.Service, ev.EventType))
+	if ev.Outcome() == jumpcloud.OutcomeFailure {
+		lr.SetSeverityNumber(severityWarn)
+		lr.SetSeverityText("WARN")
+	} else {
+		lr.SetSeverityNumber(severityInfo)
+		lr.SetSeverityText("INFO")
+	}
+	attrs := lr.Attributes()
+	attrs.EnsureCapacity(4)
+	putCommonAttributes(ev, attrs)
+	if m.format == FormatRaw && !m.semconv {
+		setRawBody(ev, lr.Body())
+		return nil
+	}
+	p := m.parsers.Get()
+	defer m.parsers.Put(p)
+	v, err := p.ParseBytes(ev.Raw)
+	if err == nil && v.Type() != fastjson.TypeObject {
+		err = fmt.Errorf("the event is a JSON %s, not an object", v.Type())
+	}
+	if err != nil {
+		return m.failed(ev, lr, err)
+	}
+	r := &reader{v: v}
+	switch m.format {
+	case FormatECS:
+		mapECS(r, ev, lr.Body().SetEmptyMap())
+	case FormatOCSF:
+		mapOCSF(r, ev, lr.Body().SetEmptyMap())
+	default:
+		setRawBody(ev, lr.Body())
+	}
+	if m.semconv {
+		mapSemconv(r, ev, attrs)
+	}
+	if err := r.err(); err != nil {
+		// Fields of unexpected types were left out; the rest is mapped.
+		attrs.PutStr(AttrMappingError, err.Error())
+		return err
+	}
+	return nil
+}
+
+// failed turns lr into the raw record of ev, marked with the mapping error.
+func (m *Mapper) failed(ev *jumpcloud.Event, lr plog.LogRecord, err error) error {
+	setRawBody(ev, lr.Body())
+	attrs := lr.Attributes()
+	attrs.Clear()
+	putCommonAttributes(ev, attrs)
+	attrs.PutStr(AttrMappingError, err.Error())
+	return err
+}
+
+// putCommonAttributes sets the attributes every record carries (those the event has).
+func putCommonAttributes(ev *jumpcloud.Event, attrs pcommon.Map) {
+	if ev.ID != "" {
+		attrs.PutStr(AttrEventID, ev.ID)
+	}
+	if ev.Service != "" {
+		attrs.PutStr(AttrService, ev.Service)
+	}
+	if ev.EventType != "" {
+		attrs.PutStr(AttrEventType, ev.EventType)
+	}
+	if ev.Organization != "" {
+		attrs.PutStr(AttrOrganization, ev.Organization)
+	}
+}
+
+// maxNamePart bounds each part of an EventName: a hostile or broken event type must not make
+// names of unbounded size.
+const maxNamePart = 64
+
+// EventName is the record's EventName: "jumpcloud.<service>.<event_type>", each part lower
+// case with every character other than a-z, 0-9 and _ replaced by _, at most 64 characters,
+// "unknown" when absent (e.g. jumpcloud.directory.user_update, jumpcloud.sso.sso_auth). Its
+// cardinality is that of JumpCloud's event types.
+func EventName(service, eventType string) string {
+	var b strings.Builder
+	b.Grow(len("jumpcloud..") + len(service) + len(eventType))
+	b.WriteString("jumpcloud.")
+	writeNamePart(&b, service)
+	b.WriteByte('.')
+	writeNamePart(&b, eventType)
+	return b.String()
+}
+
+func writeNamePart(b *strings.Builder, s string) {
+	if s == "" {
+		b.WriteString("unknown")
+		return
+	}
+	for i := 0; i < len(s) && i < maxNamePart; i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			b.WriteByte(c + ('a' - 'A'))
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('_')
+		}
+	}
+}
