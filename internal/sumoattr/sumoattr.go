@@ -14,3 +14,14 @@ const (
 	// SourceHost is the source host (Sumo Logic's _sourceHost, sent as X-Sumo-Host).
 	SourceHost = "_sourceHost"
 )
+
+// Cloud SIEM fields.
+const (
+	// SIEMForward is the field that forwards a source's messages to Cloud SIEM (true/false).
+	SIEMForward = "_siemForward"
+	// Parser is the field naming the parser that Cloud SIEM runs on a message.
+	Parser = "_parser"
+	// JumpCloudSIEMParser is Sumo Logic's system parser of JumpCloud Directory Insights events,
+	// the one the hosted source sets when "Forward to SIEM" is checked.
+	JumpCloudSIEMParser = "/Parsers/System/JumpCloud/JumpCloud Directory Insights"
+)

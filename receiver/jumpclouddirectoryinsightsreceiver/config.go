@@ -17,6 +17,7 @@ import (
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpendpoint"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumoattr"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/mapping"
 )
 
 const (
@@ -53,8 +54,16 @@ type Config struct {
 	Description string `mapstructure:"description"`
 	// Category becomes the resource attribute _sourceCategory.
 	Category string `mapstructure:"category"`
-	// Fields become resource attributes (Sumo fields, e.g. _siemForward: true).
+	// Fields become resource attributes (Sumo fields, e.g. _siemForward: true). With
+	// _siemForward true and no _parser, _parser is set to JumpCloud's Cloud SIEM parser.
 	Fields map[string]any `mapstructure:"fields"`
+	// Format is the shape of each record's body: raw (the JSON text JumpCloud sent, byte for
+	// byte), ecs (an Elastic Common Schema document) or ocsf (an OCSF 1.8.0 event).
+	Format mapping.Format `mapstructure:"format"`
+	// SemanticConventions adds OpenTelemetry semantic-convention attributes (user.*,
+	// client.address, user_agent.*, geo.*, error.type) and the jumpcloud.* vendor set to every
+	// record, in any format.
+	SemanticConventions bool `mapstructure:"semantic_conventions"`
 	// APIKey is a JumpCloud administrator API key (x-api-key). Set it or a service account
 	// (ClientID and ClientSecret), not both.
 	APIKey configopaque.String `mapstructure:"api_key"`
@@ -142,6 +151,7 @@ func createDefaultConfig() component.Config {
 		ClientConfig:    client,
 		Name:            defaultName,
 		Service:         []string{"all"},
+		Format:          mapping.FormatRaw,
 		Region:          defaultRegion,
 		PollInterval:    defaultPollInterval,
 		InitialLookback: defaultInitialLookback,
@@ -233,6 +243,9 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, errors.New("retry_on_failure: initial_interval and max_interval must be positive"))
 	}
 	errs = append(errs, validateFields(cfg.Fields)...)
+	if err := cfg.Format.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("format: %w", err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -286,8 +299,11 @@ func validateFields(fields map[string]any) []error {
 		case k == sumoattr.SourceName || k == sumoattr.SourceCategory:
 			errs = append(errs, fmt.Errorf("fields: %q is reserved: set it with `name` or `category`", k))
 		}
-		switch fields[k].(type) {
+		switch v := fields[k].(type) {
 		case string, bool, int, int64, float64, uint64:
+			if s := strings.TrimSpace(fmt.Sprint(v)); k == sumoattr.SIEMForward && s != "true" && s != "false" {
+				errs = append(errs, fmt.Errorf("fields: %q must be true or false, got %q", k, s))
+			}
 		default:
 			errs = append(errs, fmt.Errorf("fields: %q must be a string, number or boolean, got %T", k, fields[k]))
 		}
@@ -388,11 +404,19 @@ func (cfg *Config) maxPageBytes() int64 {
 	return jumpcloud.MaxResponseBytesFor(cfg.PageSize)
 }
 
-// fieldStrings renders Fields as strings ("true" for a boolean).
+// fieldStrings renders Fields as strings ("true" for a boolean), with _parser set to
+// JumpCloud's Cloud SIEM parser when _siemForward is true and _parser is not set: the hosted
+// source with "Forward to SIEM" sets that parser itself, and Cloud SIEM cannot build records
+// from messages that name none.
 func (cfg *Config) fieldStrings() map[string]string {
-	out := make(map[string]string, len(cfg.Fields))
+	out := make(map[string]string, len(cfg.Fields)+1)
 	for k, v := range cfg.Fields {
 		out[k] = fmt.Sprint(v)
+	}
+	if strings.EqualFold(strings.TrimSpace(out[sumoattr.SIEMForward]), "true") {
+		if _, set := cfg.Fields[sumoattr.Parser]; !set {
+			out[sumoattr.Parser] = sumoattr.JumpCloudSIEMParser
+		}
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/mapping"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/metadata"
 )
 
@@ -40,13 +41,27 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, 10*time.Second, cfg.PollInterval)
 		assert.Equal(t, 1000, cfg.PageSize)
 		assert.Nil(t, cfg.StorageID)
+		assert.Equal(t, mapping.FormatRaw, cfg.Format, "raw by default: the body is what JumpCloud sent")
+		assert.Equal(t, map[string]string{}, cfg.fieldStrings(), "no _parser without _siemForward")
+	})
+	t.Run("ocsf", func(t *testing.T) {
+		cfg, err := loadConfig(t, "ocsf")
+		require.NoError(t, err)
+		assert.Equal(t, mapping.FormatOCSF, cfg.Format)
+		assert.True(t, cfg.SemanticConventions)
+		assert.Equal(t, "/Parsers/Custom/My JumpCloud", cfg.fieldStrings()["_parser"], "the user's own _parser is kept")
 	})
 	t.Run("full", func(t *testing.T) {
 		cfg, err := loadConfig(t, "full")
 		require.NoError(t, err)
 		assert.Equal(t, "JumpCloud DI (prod)", cfg.Name)
 		assert.Equal(t, "security/jumpcloud", cfg.Category)
-		assert.Equal(t, map[string]string{"_siemForward": "true", "team": "secops"}, cfg.fieldStrings())
+		assert.Equal(t, map[string]string{
+			"_siemForward": "true", "team": "secops",
+			"_parser": "/Parsers/System/JumpCloud/JumpCloud Directory Insights", // Cloud SIEM's parser of JumpCloud
+		}, cfg.fieldStrings())
+		assert.Equal(t, mapping.FormatRaw, cfg.Format)
+		assert.False(t, cfg.SemanticConventions)
 		assert.Equal(t, []string{"64949312aaaaaaaaaaaaaaaa"}, cfg.orgIDs(), "one id as in the hosted source")
 		assert.Equal(t, []streamSpec{{orgID: "64949312aaaaaaaaaaaaaaaa"}}, cfg.streams())
 		assert.Equal(t, []string{"directory", "sso"}, cfg.services(), "a string as in the hosted source is split")
@@ -130,7 +145,11 @@ func TestConfigValidationErrors(t *testing.T) {
 			"max_requests_per_second: -1 must not be negative",
 		}},
 		{name: "no_retry", want: []string{"retry_on_failure: enabled: false is not supported", "retry_on_failure: max_elapsed_time 10m0s is not supported"}},
-		{name: "fields", want: []string{`fields: "_sourceCategory" is reserved`, `fields: "nested" must be a string, number or boolean`}},
+		{name: "fields", want: []string{
+			`fields: "_sourceCategory" is reserved`, `fields: "nested" must be a string, number or boolean`,
+			`fields: "_siemForward" must be true or false, got "yes"`,
+		}},
+		{name: "format", want: []string{`format: "json" is not a format: must be one of raw`, "ecs", "ocsf"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,21 +11,29 @@ import (
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/sumoattr"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/metadata"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/mapping"
 )
 
-// Log record attribute keys.
+// Resource attribute keys of a stream.
 const (
-	attrEventID      = "jumpcloud.event.id"
-	attrService      = "jumpcloud.service"
-	attrEventType    = "jumpcloud.event_type"
-	attrOrganization = "jumpcloud.organization"
+	attrOrganization = mapping.AttrOrganization
+	attrEventID      = mapping.AttrEventID
 	attrProvider     = "jumpcloud.provider"
 )
 
-// converter turns pages of events into plog.Logs carrying the source metadata.
+// Scope attribute of the ecs format: the contrib elasticsearch exporter then indexes each
+// record's body as the document (mapping mode bodymap).
+const (
+	attrElasticMappingMode = "elastic.mapping.mode"
+	elasticModeBodyMap     = "bodymap"
+)
+
+// converter turns pages of events into plog.Logs carrying the source metadata; each record's
+// content is the mapper's (internal/mapping, the configured format).
 type converter struct {
 	resource  pcommon.Map // template of the resource attributes
 	buildInfo component.BuildInfo
+	mapper    *mapping.Mapper
 }
 
 func newConverter(cfg *Config, bi component.BuildInfo, spec streamSpec) *converter {
@@ -53,43 +61,33 @@ func newConverter(cfg *Config, bi component.BuildInfo, spec streamSpec) *convert
 	for _, k := range keys {
 		res.PutStr(k, fields[k])
 	}
-	return &converter{resource: res, buildInfo: bi}
+	return &converter{resource: res, buildInfo: bi, mapper: mapping.New(cfg.Format, cfg.SemanticConventions)}
 }
 
-// convert builds one ResourceLogs with one record per event: body = the event's original JSON
-// text, timestamp = event time, observed timestamp = observed.
-func (c *converter) convert(events []jumpcloud.Event, observed time.Time) plog.Logs {
-	logs := plog.NewLogs()
+// convert builds one ResourceLogs with one record per event (mapping.Mapper.Map: timestamp =
+// event time, EventName, severity, body and attributes of the format), observed timestamp =
+// observed. unmapped counts the events whose mapping failed in part (delivered all the same,
+// with the attribute jumpcloud.mapping.error). It is a pure function of its arguments: a
+// refused delivery converts the same events again.
+func (c *converter) convert(events []jumpcloud.Event, observed time.Time) (logs plog.Logs, unmapped int) {
+	logs = plog.NewLogs()
 	rl := logs.ResourceLogs().AppendEmpty()
 	c.resource.CopyTo(rl.Resource().Attributes())
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(metadata.ScopeName)
 	sl.Scope().SetVersion(c.buildInfo.Version)
+	if c.mapper.Format() == mapping.FormatECS {
+		sl.Scope().Attributes().PutStr(attrElasticMappingMode, elasticModeBodyMap)
+	}
 	records := sl.LogRecords()
 	records.EnsureCapacity(len(events))
 	obs := pcommon.NewTimestampFromTime(observed)
 	for i := range events {
-		ev := &events[i]
 		lr := records.AppendEmpty()
-		if !ev.Timestamp.IsZero() {
-			lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Timestamp))
-		}
 		lr.SetObservedTimestamp(obs)
-		lr.Body().SetStr(string(ev.Raw))
-		attrs := lr.Attributes()
-		attrs.EnsureCapacity(4)
-		if ev.ID != "" {
-			attrs.PutStr(attrEventID, ev.ID)
-		}
-		if ev.Service != "" {
-			attrs.PutStr(attrService, ev.Service)
-		}
-		if ev.EventType != "" {
-			attrs.PutStr(attrEventType, ev.EventType)
-		}
-		if ev.Organization != "" {
-			attrs.PutStr(attrOrganization, ev.Organization)
+		if c.mapper.Map(&events[i], lr) != nil {
+			unmapped++
 		}
 	}
-	return logs
+	return logs, unmapped
 }

@@ -97,12 +97,15 @@ func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Eve
 		}
 	}()
 	for {
-		logs := s.conv.convert(fresh, s.r.now())
+		logs, unmapped := s.conv.convert(fresh, s.r.now())
 		obsCtx := s.r.obsrecv.StartLogsOp(deliverCtx)
 		err := s.r.next.ConsumeLogs(obsCtx, logs)
 		s.r.obsrecv.EndLogsOp(obsCtx, "json", len(fresh), err)
 		if err == nil {
 			s.r.telemetry.JumpcloudEventsReceived.Add(ctx, int64(len(fresh)), s.metricOpt())
+			if unmapped > 0 {
+				s.r.telemetry.JumpcloudEventsUnmapped.Add(ctx, int64(unmapped), s.metricOpt())
+			}
 			if s.inRescan() {
 				s.r.telemetry.JumpcloudEventsLate.Add(ctx, int64(len(fresh)), s.metricOpt())
 			}

@@ -33,6 +33,7 @@ type TelemetryBuilder struct {
 	JumpcloudEventsIncomplete       metric.Int64Counter
 	JumpcloudEventsLate             metric.Int64Counter
 	JumpcloudEventsReceived         metric.Int64Counter
+	JumpcloudEventsUnmapped         metric.Int64Counter
 	JumpcloudPagesRefused           metric.Int64Counter
 	JumpcloudSourceStateTransitions metric.Int64Counter
 	JumpcloudWindowLag              metric.Float64Gauge
@@ -106,6 +107,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.JumpcloudEventsReceived, err = builder.meter.Int64Counter(
 		"otelcol_jumpcloud_events_received",
 		metric.WithDescription("Directory Insights events accepted by the next consumer (duplicates from the overlap re-scan are not counted). [Alpha]"),
+		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.JumpcloudEventsUnmapped, err = builder.meter.Int64Counter(
+		"otelcol_jumpcloud_events_unmapped",
+		metric.WithDescription("Events delivered with the attribute jumpcloud.mapping.error because they could not be mapped entirely to the configured format or semantic conventions (not a JSON object, or fields of unexpected types, which are left out); never dropped. [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

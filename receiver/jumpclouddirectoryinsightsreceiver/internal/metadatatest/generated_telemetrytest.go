@@ -133,6 +133,22 @@ func AssertEqualJumpcloudEventsReceived(t *testing.T, tt *componenttest.Telemetr
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualJumpcloudEventsUnmapped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_jumpcloud_events_unmapped",
+		Description: "Events delivered with the attribute jumpcloud.mapping.error because they could not be mapped entirely to the configured format or semantic conventions (not a JSON object, or fields of unexpected types, which are left out); never dropped. [Alpha]",
+		Unit:        "{event}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_jumpcloud_events_unmapped")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualJumpcloudPagesRefused(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_jumpcloud_pages_refused",

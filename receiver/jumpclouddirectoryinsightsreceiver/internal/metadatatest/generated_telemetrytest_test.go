@@ -26,6 +26,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.JumpcloudEventsIncomplete.Add(context.Background(), 1)
 	tb.JumpcloudEventsLate.Add(context.Background(), 1)
 	tb.JumpcloudEventsReceived.Add(context.Background(), 1)
+	tb.JumpcloudEventsUnmapped.Add(context.Background(), 1)
 	tb.JumpcloudPagesRefused.Add(context.Background(), 1)
 	tb.JumpcloudSourceStateTransitions.Add(context.Background(), 1)
 	tb.JumpcloudWindowLag.Record(context.Background(), 1)
@@ -48,6 +49,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualJumpcloudEventsReceived(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualJumpcloudEventsUnmapped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualJumpcloudPagesRefused(t, testTel,
