@@ -38,8 +38,13 @@ const (
 	inFlightBound = (4 + 1) * 1_000_000
 )
 
-// wantFields is the X-Sumo-Fields content the configuration produces (SUMO_SIEM_FORWARD=true).
-var wantFields = map[string]string{"_siemForward": "true", "vendor": "jumpcloud"}
+// siemParser is the _parser that the receiver adds with _siemForward true: Cloud SIEM's parser of
+// JumpCloud Directory Insights, without which Cloud SIEM builds no records from the messages.
+const siemParser = "/Parsers/System/JumpCloud/JumpCloud Directory Insights"
+
+// wantFields is the X-Sumo-Fields content the configuration produces (SUMO_SIEM_FORWARD=true):
+// every end-to-end test that checks the messages' metadata sees _parser in X-Sumo-Fields.
+var wantFields = map[string]string{"_siemForward": "true", "_parser": siemParser, "vendor": "jumpcloud"}
 
 func repoRoot(t *testing.T) string {
 	t.Helper()

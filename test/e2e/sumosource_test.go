@@ -90,7 +90,8 @@ func TestSumoSourceRun(t *testing.T) {
 	d := checkMessages(t, e.b.Sink.Messages(), want, sumosink.Metadata{
 		Name:     cfg["name"].(string),     // "JumpCloud Directory Insights"
 		Category: cfg["category"].(string), // "jumpcloud-directory-insights", not SUMO_SOURCE_CATEGORY
-		Fields:   map[string]string{"_siemForward": "true", "team": "secops", "vendor": "jumpcloud"},
+		// The hosted source's "Forward to SIEM" (_siemForward) brings Cloud SIEM's JumpCloud parser.
+		Fields: map[string]string{"_siemForward": "true", "_parser": siemParser, "team": "secops", "vendor": "jumpcloud"},
 	})
 	requireComplete(t, d, len(want))
 	require.Zero(t, d.duplicates)
