@@ -40,6 +40,10 @@ type run struct {
 	events  int
 	latency time.Duration
 	conc    int
+	// format and semconv: the receiver's format and semantic_conventions (JUMPCLOUD_FORMAT,
+	// JUMPCLOUD_SEMANTIC_CONVENTIONS); empty: the shipped configuration's.
+	format  string
+	semconv bool
 }
 
 type result struct {
@@ -75,8 +79,17 @@ func mainErr(ctx context.Context, args []string, out io.Writer) (err error) {
 	liveMaxLate := fs.Duration("live-max-late", time.Minute, "live flow: longest delay of a late event")
 	idle := fs.String("idle", "", "also measure idle organizations behind one MSP key: organizations[/max_requests_per_second], comma-separated (e.g. 1,300,2000,2000/2)")
 	idleFor := fs.Duration("idle-for", time.Minute, "idle runs: how long each is measured")
+	formats := fs.String("formats", "", "also backfill -format-events in each output format: comma-separated raw, raw+semconv, ecs, ocsf, ocsf+semconv (collector CPU-s per 1M events and peak RSS against raw)")
+	formatEvents := fs.String("format-events", "1m", "events of each -formats run")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *formats != "" {
+		defer func() {
+			if err == nil {
+				err = runFormats(ctx, *formats, *formatEvents, *collector, *config, *dir, *timeout, out)
+			}
+		}()
 	}
 	if *idle != "" {
 		defer func() {
@@ -222,13 +235,7 @@ func measure(ctx context.Context, r run, bin, config, dir string, timeout time.D
 		ConfigPath: config,
 		StorageDir: storage,
 		LogPath:    filepath.Join(dir, "collector.log"),
-		Env: map[string]string{
-			"JUMPCLOUD_API_KEY":                 benchAPIKey,
-			"JUMPCLOUD_ENDPOINT":                b.APIBaseURL(),
-			"JUMPCLOUD_INITIAL_LOOKBACK":        lookback.String(),
-			"JUMPCLOUD_MAX_CONCURRENT_REQUESTS": strconv.Itoa(r.conc),
-			"SUMO_HTTP_SOURCE_URL":              b.Sink.URL(),
-		},
+		Env:        r.env(b),
 	})
 	if err != nil {
 		return nil, err
@@ -278,6 +285,56 @@ func measure(ctx context.Context, r run, bin, config, dir string, timeout time.D
 		}
 	}
 	return res, nil
+}
+
+// env is the collector's environment for run r against the backends b.
+func (r run) env(b *harness.Backends) map[string]string {
+	env := map[string]string{
+		"JUMPCLOUD_API_KEY":                 benchAPIKey,
+		"JUMPCLOUD_ENDPOINT":                b.APIBaseURL(),
+		"JUMPCLOUD_INITIAL_LOOKBACK":        lookback.String(),
+		"JUMPCLOUD_MAX_CONCURRENT_REQUESTS": strconv.Itoa(r.conc),
+		"SUMO_HTTP_SOURCE_URL":              b.Sink.URL(),
+	}
+	if r.format != "" {
+		env["JUMPCLOUD_FORMAT"] = r.format
+		env["JUMPCLOUD_SEMANTIC_CONVENTIONS"] = strconv.FormatBool(r.semconv)
+	}
+	return env
+}
+
+// runFormats backfills events in each output format of spec (the first one, raw in `make
+// bench`, is the reference of the ratios) and prints one row each.
+func runFormats(ctx context.Context, spec, events, bin, config, dir string, timeout time.Duration, out io.Writer) error {
+	n, err := parseCount(events)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("%w (run `make build`)", err)
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| format | events | wall s | events/s | CPU-s per 1M events | x first | peak anon RSS MiB | x first |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	var ref *result
+	for _, f := range strings.Split(spec, ",") {
+		f = strings.TrimSpace(f)
+		format, semconv := strings.CutSuffix(f, "+semconv")
+		r := run{events: n, conc: 4, format: format, semconv: semconv}
+		res, err := measure(ctx, r, bin, config, dir, timeout, false, false, out)
+		if err != nil {
+			return fmt.Errorf("format %s: %w", f, err)
+		}
+		if ref == nil {
+			ref = res
+		}
+		perM := res.cpu.Seconds() * 1e6 / float64(res.events)
+		refPerM := ref.cpu.Seconds() * 1e6 / float64(ref.events)
+		fmt.Fprintf(out, "| %s | %d | %.1f | %.0f | %.1f | %.2f | %.0f | %.2f |\n",
+			f, res.events, res.wall.Seconds(), float64(res.events)/res.wall.Seconds(), perM, perM/refPerM,
+			float64(res.peakAnon)/(1<<20), float64(res.peakAnon)/float64(ref.peakAnon))
+	}
+	return nil
 }
 
 // saveProfiles fetches a heap profile and a 2-second CPU profile from the pprof extension.

@@ -26,14 +26,18 @@ func lineEncoder(format LogFormat) appendLineFunc {
 }
 
 // appendRawLine appends the record body as one line. A string body is copied byte for byte;
-// other body types use their string form (JSON for maps and slices). CR and LF inside the body
+// a map or slice (the receiver's ecs and ocsf formats) is written as compact JSON in its own
+// key order, directly into dst; other types use their string form. CR and LF inside the body
 // are written as the two-character escapes \r and \n, so one record is always one message.
 func appendRawLine(dst []byte, lr plog.LogRecord) []byte {
 	body := lr.Body()
 	var s string
-	if body.Type() == pcommon.ValueTypeStr {
+	switch body.Type() {
+	case pcommon.ValueTypeStr:
 		s = body.Str()
-	} else {
+	case pcommon.ValueTypeMap, pcommon.ValueTypeSlice:
+		return appendJSONValue(dst, body) // JSON escapes every control character: one line
+	default:
 		s = body.AsString()
 	}
 	if strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\r') < 0 {

@@ -63,6 +63,15 @@ func TestRawLineEncoding(t *testing.T) {
 		{name: "newlines escaped", set: func(v pcommon.Value) { v.SetStr("a\nb\r\nc") }, want: `a\nb\r\nc`},
 		{name: "int", set: func(v pcommon.Value) { v.SetInt(42) }, want: "42"},
 		{name: "map as JSON", set: func(v pcommon.Value) { v.SetEmptyMap().PutStr("k", "v") }, want: `{"k":"v"}`},
+		{name: "nested map in its own order, one line", set: func(v pcommon.Value) {
+			m := v.SetEmptyMap()
+			m.PutStr("z", "a\nb")
+			e := m.PutEmptyMap("event")
+			e.PutStr("kind", "event")
+			e.PutEmptySlice("category").AppendEmpty().SetStr("iam")
+			m.PutInt("a", 1)
+		}, want: `{"z":"a\nb","event":{"kind":"event","category":["iam"]},"a":1}`},
+		{name: "slice as JSON", set: func(v pcommon.Value) { v.SetEmptySlice().AppendEmpty().SetDouble(1.5) }, want: `[1.5]`},
 		{name: "empty", set: func(pcommon.Value) {}, want: ""},
 	}
 	for _, tt := range tests {
