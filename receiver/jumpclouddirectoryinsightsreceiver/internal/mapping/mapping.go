@@ -3,6 +3,7 @@ package mapping // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiv
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -60,6 +61,38 @@ type Mapper struct {
 	format  Format
 	semconv bool
 	parsers fastjson.ParserPool
+	names   nameCache
+}
+
+// nameCache shares the EventName of each (service, event type): a record would otherwise
+// allocate its name. Bounded: past maxNames, names are built per record.
+type nameCache struct {
+	mu sync.RWMutex
+	m  map[nameKey]string
+}
+
+type nameKey struct{ service, eventType string }
+
+const maxNames = 4096
+
+func (c *nameCache) get(service, eventType string) string {
+	k := nameKey{service, eventType}
+	c.mu.RLock()
+	name, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return name
+	}
+	name = EventName(service, eventType)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[nameKey]string)
+	}
+	if len(c.m) < maxNames {
+		c.m[k] = name
+	}
+	c.mu.Unlock()
+	return name
 }
 
 // New returns a Mapper of format (validated by the caller), with the semantic-convention
@@ -82,7 +115,7 @@ func (m *Mapper) Map(ev *jumpcloud.Event, lr plog.LogRecord) error {
 	if !ev.Timestamp.IsZero() {
 		lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Timestamp))
 	}
-	lr.SetEventName(EventName(ev.Service, ev.EventType))
+	lr.SetEventName(m.names.get(ev.Service, ev.EventType))
 	if ev.Outcome() == jumpcloud.OutcomeFailure {
 		lr.SetSeverityNumber(severityWarn)
 		lr.SetSeverityText("WARN")
