@@ -27,7 +27,7 @@ func FuzzMap(f *testing.F) {
 	for sc.Scan() {
 		f.Add(append([]byte(nil), sc.Bytes()...))
 	}
-	file.Close()
+	_ = file.Close()
 	mappers := make([]*Mapper, 0, len(testModes))
 	for _, mode := range testModes {
 		mappers = append(mappers, New(mode.format, mode.semconv))

@@ -24,7 +24,7 @@ func testEvents(t testing.TB) []jumpcloud.Event {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "events.jsonl"))
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var body bytes.Buffer
 	body.WriteByte('[')
 	sc := bufio.NewScanner(f)
