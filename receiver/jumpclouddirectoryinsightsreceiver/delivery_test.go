@@ -71,7 +71,7 @@ func TestDeliversEveryEventOnceInOrderAcrossPagesAndWindows(t *testing.T) {
 		rl := ld.ResourceLogs().At(0)
 		assert.Equal(t, map[string]any{
 			"_sourceName": "JumpCloud Directory Insights", "_sourceCategory": "security/jumpcloud",
-			"_siemForward": "true", "team": "secops",
+			"_siemForward": "true", "team": "secops", "_parser": "/Parsers/System/JumpCloud/JumpCloud Directory Insights",
 		}, rl.Resource().Attributes().AsRaw())
 		lrs := rl.ScopeLogs().At(0).LogRecords()
 		for i := 0; i < lrs.Len(); i++ {
