@@ -21,7 +21,7 @@ CYCLONEDX   := $(TOOLS_DIR)/cyclonedx-gomod-$(CYCLONEDX_VERSION)
 # The release version: dist.version of builder-config.yaml unless VERSION is set.
 VERSION     ?= $(shell awk '/^dist:/ {d = 1; next} /^[^ #]/ {d = 0} d && $$1 == "version:" {print $$2; exit}' builder-config.yaml)
 
-.PHONY: all test vet lint unit fuzz-short e2e-test generate tools bench bench-go build run clean e2e chaos chaos-test soak dist dist-test
+.PHONY: all test vet lint unit fuzz-short e2e-test ocb-test generate tools bench bench-go build run clean e2e chaos chaos-test soak dist dist-test
 
 all: build
 
@@ -69,7 +69,14 @@ unit: build
 # The end-to-end tests start bin/otelcol-jumpcloud as a child process: alone (-p 1), after the
 # other packages, so they do not compete with them for the CPU.
 e2e-test: build
-	$(GO) test -race -count=1 -p 1 -timeout $(TEST_TIMEOUT) ./test/e2e/...
+	$(GO) test -race -count=1 -p 1 -timeout $(TEST_TIMEOUT) -skip '^TestOCBCustomCollector$$' ./test/e2e/...
+
+## ocb-test: a collector of one's own built by ocb from examples/ocb/builder-config.yaml (our
+## receiver beside contrib exporters), validated and run (test/e2e TestOCBCustomCollector): alone,
+## with its own timeout (a cold Go build cache compiles the contrib exporters: about 5 minutes).
+OCB_TEST_TIMEOUT ?= 15m
+ocb-test: build $(OCB)
+	$(GO) test -count=1 -p 1 -timeout $(OCB_TEST_TIMEOUT) -run '^TestOCBCustomCollector$$' ./test/e2e/
 
 ## fuzz-short: a short run (FUZZTIME each, default 10s) of every fuzz target of the repository,
 ## found by name (func FuzzXxx in a _test.go file); their seeds are in the packages' testdata/fuzz.
@@ -83,8 +90,8 @@ fuzz-short:
 
 ## test: what CI runs: vet, lint, the distribution binary, the race tests of every package, a
 ## short run of every fuzz target, the end-to-end tests of bin/otelcol-jumpcloud (test/e2e fails
-## when the binary is missing), then a short seeded chaos run.
-test: vet lint unit fuzz-short e2e-test chaos-test
+## when the binary is missing), the ocb build of examples/ocb, then a short seeded chaos run.
+test: vet lint unit fuzz-short e2e-test ocb-test chaos-test
 
 ## chaos-test: the short seeded chaos run (45 s schedule; CHAOS_SEED replays another seed), alone,
 ## after the end-to-end tests; no -race: the simulator and the sink run in the test process.
