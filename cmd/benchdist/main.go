@@ -87,7 +87,7 @@ func mainErr(ctx context.Context, args []string, out io.Writer) (err error) {
 	if *formats != "" {
 		defer func() {
 			if err == nil {
-				err = runFormats(ctx, *formats, *formatEvents, *collector, *config, *dir, *timeout, out)
+				err = runFormats(ctx, *formats, *formatEvents, *collector, *config, *dir, *timeout, *profile, out)
 			}
 		}()
 	}
@@ -251,7 +251,10 @@ func measure(ctx context.Context, r run, bin, config, dir string, timeout time.D
 	for b.Sink.Stats().Distinct < r.events {
 		if !profiled && b.Sink.Stats().Distinct >= r.events/2 {
 			profiled = true
-			tag := fmt.Sprintf("%d-%s-%d", r.events, r.latency, r.conc)
+			tag := fmt.Sprintf("%d-%s-%d%s", r.events, r.latency, r.conc, r.format)
+			if r.semconv {
+				tag += "-semconv"
+			}
 			if err := saveProfiles(ctx, pprofAddr, filepath.Join(dir, "heap-"+tag+".pprof"), filepath.Join(dir, "cpu-"+tag+".pprof")); err != nil {
 				fmt.Fprintln(out, "profile:", err)
 			}
@@ -305,7 +308,7 @@ func (r run) env(b *harness.Backends) map[string]string {
 
 // runFormats backfills events in each output format of spec (the first one, raw in `make
 // bench`, is the reference of the ratios) and prints one row each.
-func runFormats(ctx context.Context, spec, events, bin, config, dir string, timeout time.Duration, out io.Writer) error {
+func runFormats(ctx context.Context, spec, events, bin, config, dir string, timeout time.Duration, profile bool, out io.Writer) error {
 	n, err := parseCount(events)
 	if err != nil {
 		return err
@@ -321,7 +324,7 @@ func runFormats(ctx context.Context, spec, events, bin, config, dir string, time
 		f = strings.TrimSpace(f)
 		format, semconv := strings.CutSuffix(f, "+semconv")
 		r := run{events: n, conc: 4, format: format, semconv: semconv}
-		res, err := measure(ctx, r, bin, config, dir, timeout, false, false, out)
+		res, err := measure(ctx, r, bin, config, dir, timeout, false, profile, out)
 		if err != nil {
 			return fmt.Errorf("format %s: %w", f, err)
 		}

@@ -64,6 +64,10 @@ type Config struct {
 	// client.address, user_agent.*, geo.*, error.type) and the jumpcloud.* vendor set to every
 	// record, in any format.
 	SemanticConventions bool `mapstructure:"semantic_conventions"`
+	// PreserveOriginalEvent also keeps each event's JSON text in an ecs or ocsf body
+	// (event.original, raw_data), as the option of Elastic's JumpCloud integration; it doubles
+	// the size of the records. Off by default; raw bodies are the original already.
+	PreserveOriginalEvent bool `mapstructure:"preserve_original_event"`
 	// APIKey is a JumpCloud administrator API key (x-api-key). Set it or a service account
 	// (ClientID and ClientSecret), not both.
 	APIKey configopaque.String `mapstructure:"api_key"`

@@ -42,6 +42,7 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, 1000, cfg.PageSize)
 		assert.Nil(t, cfg.StorageID)
 		assert.Equal(t, mapping.FormatRaw, cfg.Format, "raw by default: the body is what JumpCloud sent")
+		assert.False(t, cfg.PreserveOriginalEvent)
 		assert.Equal(t, map[string]string{}, cfg.fieldStrings(), "no _parser without _siemForward")
 	})
 	t.Run("ocsf", func(t *testing.T) {
@@ -49,6 +50,7 @@ func TestLoadConfig(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, mapping.FormatOCSF, cfg.Format)
 		assert.True(t, cfg.SemanticConventions)
+		assert.True(t, cfg.PreserveOriginalEvent)
 		assert.Equal(t, "/Parsers/Custom/My JumpCloud", cfg.fieldStrings()["_parser"], "the user's own _parser is kept")
 	})
 	t.Run("full", func(t *testing.T) {

@@ -61,7 +61,7 @@ func newConverter(cfg *Config, bi component.BuildInfo, spec streamSpec) *convert
 	for _, k := range keys {
 		res.PutStr(k, fields[k])
 	}
-	return &converter{resource: res, buildInfo: bi, mapper: mapping.New(cfg.Format, cfg.SemanticConventions)}
+	return &converter{resource: res, buildInfo: bi, mapper: mapping.New(mapping.Options{Format: cfg.Format, SemanticConventions: cfg.SemanticConventions, PreserveOriginalEvent: cfg.PreserveOriginalEvent})}
 }
 
 // convert builds one ResourceLogs with one record per event (mapping.Mapper.Map: timestamp =

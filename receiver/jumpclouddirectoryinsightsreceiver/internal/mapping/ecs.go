@@ -902,7 +902,9 @@ func (d *ecsDoc) putEvent(e pcommon.Map) {
 		reason = d.outerError
 	}
 	ecsPutStrs(e, "reason", reason)
-	e.PutStr("original", validString(d.ev.Raw))
+	if d.r.original {
+		e.PutStr("original", validString(d.ev.Raw))
+	}
 }
 
 // ecsOutcome is event.outcome: success or failure by `success`, else `sso_token_success`,

@@ -63,7 +63,7 @@ func ecsTestDoc(t *testing.T, events []jumpcloud.Event, id string) (map[string]a
 	for i := range events {
 		if events[i].Key == id {
 			lr := plog.NewLogRecord()
-			err := New(FormatECS, false).Map(&events[i], lr)
+			err := New(Options{Format: FormatECS}).Map(&events[i], lr)
 			require.Equal(t, pcommon.ValueTypeMap, lr.Body().Type())
 			return lr.Body().Map().AsRaw(), &events[i], err
 		}
@@ -80,7 +80,7 @@ func ecsMapRaw(t *testing.T, event string) (map[string]any, error) {
 	require.NoError(t, err)
 	require.Len(t, events, 1)
 	lr := plog.NewLogRecord()
-	err = New(FormatECS, false).Map(&events[0], lr)
+	err = New(Options{Format: FormatECS}).Map(&events[0], lr)
 	require.Equal(t, pcommon.ValueTypeMap, lr.Body().Type())
 	return lr.Body().Map().AsRaw(), err
 }
@@ -415,7 +415,9 @@ func TestECSElasticFields(t *testing.T) {
 			require.NoError(t, err)
 			// Set the same way for every event.
 			assert.Equal(t, map[string]any{"version": "8.11.0"}, doc["ecs"])
-			assert.Equal(t, string(ev.Raw), doc["event"].(map[string]any)["original"])
+			_, hasOriginal := doc["event"].(map[string]any)["original"]
+			assert.False(t, hasOriginal, "event.original only with preserve_original_event (Elastic's default: off)")
+			_ = ev
 			for path, want := range tt.elastic {
 				got, ok := ecsGet(doc, path)
 				if assert.True(t, ok, "%s is absent", path) {
@@ -444,11 +446,11 @@ func TestECSElasticFields(t *testing.T) {
 
 // TestECSEveryEvent checks every event of testdata/events.jsonl that is an object: event.kind
 // event, an event.category and event.type from ECS 8.11's lists (each type expected with the
-// category), ecs.version, event.original, event.outcome, related.* without duplicates, and no
+// category), ecs.version, no event.original (preserve_original_event off), event.outcome, related.* without duplicates, and no
 // value anywhere that is "", null or an empty object or array.
 func TestECSEveryEvent(t *testing.T) {
 	events := testEvents(t)
-	logs, _ := mapAll(t, New(FormatECS, false), events)
+	logs, _ := mapAll(t, New(Options{Format: FormatECS}), events)
 	records := logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
 	mapped := 0
 	for i := range events {
@@ -465,8 +467,8 @@ func TestECSEveryEvent(t *testing.T) {
 		checkECSClass(t, what, ecsStrings(t, doc, "event.category"), ecsStrings(t, doc, "event.type"))
 		version, _ := ecsGet(doc, "ecs.version")
 		assert.Equal(t, "8.11.0", version, what)
-		original, _ := ecsGet(doc, "event.original")
-		assert.Equal(t, string(events[i].Raw), original, what)
+		_, hasOriginal := ecsGet(doc, "event.original")
+		assert.False(t, hasOriginal, what)
 		outcome, _ := ecsGet(doc, "event.outcome")
 		assert.Contains(t, []string{"success", "failure", "unknown"}, outcome, what)
 		for _, key := range []string{"related.ip", "related.user", "related.hosts"} {
@@ -529,7 +531,7 @@ func checkNoEmpty(t *testing.T, what string, v pcommon.Value) {
 // string itself, or the compact JSON text of any other value; empty ones are absent.
 func TestECSChanges(t *testing.T) {
 	events := testEvents(t)
-	logs, _ := mapAll(t, New(FormatECS, false), events)
+	logs, _ := mapAll(t, New(Options{Format: FormatECS}), events)
 	records := logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
 	seen := 0
 	for i := 0; i < records.Len(); i++ {
@@ -839,7 +841,7 @@ func BenchmarkMapECS(b *testing.B) {
 	body := page.Bytes()
 
 	b.Run("ecs", func(b *testing.B) {
-		m := New(FormatECS, false)
+		m := New(Options{Format: FormatECS})
 		b.ReportAllocs()
 		for b.Loop() {
 			records := plog.NewLogRecordSlice()
@@ -852,7 +854,7 @@ func BenchmarkMapECS(b *testing.B) {
 	})
 	for _, f := range []Format{FormatRaw, FormatECS} {
 		b.Run(string(f)+"_end_to_end", func(b *testing.B) {
-			m := New(f, false)
+			m := New(Options{Format: f})
 			var dec jumpcloud.Decoder
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()

@@ -142,6 +142,8 @@ func jsonText(v *fastjson.Value) string {
 type reader struct {
 	v        *fastjson.Value
 	problems []string
+	// original: the mapped body keeps the event's JSON text (Options.PreserveOriginalEvent).
+	original bool
 }
 
 // problem notes that the field at keys has an unexpected JSON type.

@@ -56,12 +56,25 @@ const (
 	severityWarn = plog.SeverityNumberWarn
 )
 
+// Options select what a Mapper produces.
+type Options struct {
+	// Format is the body's shape (FormatRaw when empty).
+	Format Format
+	// SemanticConventions adds the semantic-convention attributes (semconv.go).
+	SemanticConventions bool
+	// PreserveOriginalEvent keeps the event's JSON text in the mapped body as well: event.original
+	// (ecs), raw_data (ocsf). Off by default, as the preserve_original_event option of Elastic's
+	// JumpCloud integration: it doubles the size of each record. No effect on raw.
+	PreserveOriginalEvent bool
+}
+
 // Mapper maps events to log records. It is safe for concurrent use.
 type Mapper struct {
-	format  Format
-	semconv bool
-	parsers fastjson.ParserPool
-	names   nameCache
+	format   Format
+	semconv  bool
+	original bool
+	parsers  fastjson.ParserPool
+	names    nameCache
 }
 
 // nameCache shares the EventName of each (service, event type): a record would otherwise
@@ -95,13 +108,13 @@ func (c *nameCache) get(service, eventType string) string {
 	return name
 }
 
-// New returns a Mapper of format (validated by the caller), with the semantic-convention
-// attributes when semanticConventions is set.
-func New(format Format, semanticConventions bool) *Mapper {
+// New returns the Mapper of opts (opts.Format validated by the caller).
+func New(opts Options) *Mapper {
+	format := opts.Format
 	if format == "" {
 		format = FormatRaw
 	}
-	return &Mapper{format: format, semconv: semanticConventions}
+	return &Mapper{format: format, semconv: opts.SemanticConventions, original: opts.PreserveOriginalEvent}
 }
 
 // Format is the Mapper's format.
@@ -139,7 +152,7 @@ func (m *Mapper) Map(ev *jumpcloud.Event, lr plog.LogRecord) error {
 	if err != nil {
 		return m.failed(ev, lr, err)
 	}
-	r := &reader{v: v}
+	r := &reader{v: v, original: m.original}
 	switch m.format {
 	case FormatECS:
 		mapECS(r, ev, lr.Body().SetEmptyMap())

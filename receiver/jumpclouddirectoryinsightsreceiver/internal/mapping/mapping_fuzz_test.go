@@ -30,7 +30,7 @@ func FuzzMap(f *testing.F) {
 	_ = file.Close()
 	mappers := make([]*Mapper, 0, len(testModes))
 	for _, mode := range testModes {
-		mappers = append(mappers, New(mode.format, mode.semconv))
+		mappers = append(mappers, New(Options{Format: mode.format, SemanticConventions: mode.semconv}))
 	}
 	f.Fuzz(func(t *testing.T, event []byte) {
 		var d jumpcloud.Decoder

@@ -77,7 +77,7 @@ func TestGolden(t *testing.T) {
 	for _, mode := range testModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			got, _ := mapAll(t, New(mode.format, mode.semconv), events)
+			got, _ := mapAll(t, New(Options{Format: mode.format, SemanticConventions: mode.semconv}), events)
 			path := filepath.Join("testdata", "golden", mode.name+".yaml")
 			if os.Getenv("UPDATE_GOLDEN") != "" {
 				require.NoError(t, golden.WriteLogsToFile(path, got))
@@ -97,7 +97,7 @@ func TestEveryRecord(t *testing.T) {
 	for _, mode := range testModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			logs, errs := mapAll(t, New(mode.format, mode.semconv), events)
+			logs, errs := mapAll(t, New(Options{Format: mode.format, SemanticConventions: mode.semconv}), events)
 			records := logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
 			require.Equal(t, len(events), records.Len())
 			for i := range events {
@@ -121,6 +121,39 @@ func TestEveryRecord(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPreserveOriginalEvent: with preserve_original_event, the mapped body also holds the
+// event's JSON text (ecs: event.original, ocsf: raw_data); without it, neither.
+func TestPreserveOriginalEvent(t *testing.T) {
+	events := testEvents(t)
+	ev := &events[0]
+	for _, tt := range []struct {
+		format Format
+		path   []string
+	}{
+		{FormatECS, []string{"event", "original"}},
+		{FormatOCSF, []string{"raw_data"}},
+	} {
+		for _, preserve := range []bool{false, true} {
+			lr := plog.NewLogRecord()
+			require.NoError(t, New(Options{Format: tt.format, PreserveOriginalEvent: preserve}).Map(ev, lr))
+			m := lr.Body().Map()
+			for _, k := range tt.path[:len(tt.path)-1] {
+				v, ok := m.Get(k)
+				require.True(t, ok)
+				m = v.Map()
+			}
+			v, ok := m.Get(tt.path[len(tt.path)-1])
+			require.Equal(t, preserve, ok, "%s %v", tt.format, preserve)
+			if ok {
+				assert.Equal(t, string(ev.Raw), v.Str())
+			}
+		}
+	}
+	lr := plog.NewLogRecord()
+	require.NoError(t, New(Options{Format: FormatRaw, PreserveOriginalEvent: true}).Map(ev, lr))
+	assert.Equal(t, string(ev.Raw), lr.Body().Str(), "raw: the body is the original already")
 }
 
 func TestEventName(t *testing.T) {

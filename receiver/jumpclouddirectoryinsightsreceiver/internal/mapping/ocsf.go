@@ -776,6 +776,9 @@ func (m *ocsfMapper) write(c *ocsfChoice, body pcommon.Map) {
 	m.putOutcome(c, body)
 	m.putTime(body)
 	m.putFirstStr(body, "message", m.root, "message", "detail")
+	if m.r.original {
+		body.PutStr("raw_data", validString(m.ev.Raw)) // the event as JumpCloud sent it
+	}
 	m.putMetadata(body, device)
 	m.putActor(body, c.class == ocsfClassAPIActivity)
 

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"fmt"
 	"bytes"
 	"encoding/json"
 	"maps"
@@ -23,10 +24,14 @@ import (
 
 // ocsfBodies maps every test event to OCSF and returns the bodies that are maps (the events
 // that are not JSON objects keep their raw body) with the index of their event.
-func ocsfBodies(t testing.TB) ([]pcommon.Map, []int) {
+func ocsfBodies(t testing.TB, opts ...Options) ([]pcommon.Map, []int) {
 	t.Helper()
 	events := testEvents(t)
-	logs, _ := mapAll(t, New(FormatOCSF, false), events)
+	o := Options{Format: FormatOCSF}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	logs, _ := mapAll(t, New(o), events)
 	records := logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
 	var bodies []pcommon.Map
 	var index []int
@@ -46,23 +51,32 @@ func ocsfBodies(t testing.TB) ([]pcommon.Map, []int) {
 func TestOCSFValidates(t *testing.T) {
 	validator := requireStandard(t, "ocsf_validate.py")
 	schema := filepath.Join(standardsDir, "ocsf-schema")
-	bodies, _ := ocsfBodies(t)
-	require.Len(t, bodies, 99, "every test event that is a JSON object has an OCSF body")
-	var lines bytes.Buffer
-	for _, b := range bodies {
-		line, err := json.Marshal(b.AsRaw())
-		require.NoError(t, err)
-		lines.Write(line)
-		lines.WriteByte('\n')
-	}
-	path := filepath.Join(t.TempDir(), "ocsf.jsonl")
-	require.NoError(t, os.WriteFile(path, lines.Bytes(), 0o600))
+	for _, opts := range []Options{
+		{Format: FormatOCSF},
+		{Format: FormatOCSF, PreserveOriginalEvent: true}, // raw_data
+	} {
+		t.Run(fmt.Sprintf("preserve_original_event=%v", opts.PreserveOriginalEvent), func(t *testing.T) {
+			bodies, _ := ocsfBodies(t, opts)
+			require.Len(t, bodies, 99, "every test event that is a JSON object has an OCSF body")
+			var lines bytes.Buffer
+			for _, b := range bodies {
+				_, hasRaw := b.Get("raw_data")
+				require.Equal(t, opts.PreserveOriginalEvent, hasRaw)
+				line, err := json.Marshal(b.AsRaw())
+				require.NoError(t, err)
+				lines.Write(line)
+				lines.WriteByte('\n')
+			}
+			path := filepath.Join(t.TempDir(), "ocsf.jsonl")
+			require.NoError(t, os.WriteFile(path, lines.Bytes(), 0o600))
 
-	out, err := exec.Command("python3", validator, schema, path).CombinedOutput()
-	require.NoError(t, err, "python3 %s %s %s:\n%s", validator, schema, path, out)
-	out, err = exec.Command("python3", validator, schema, path, "--warnings").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	t.Logf("ocsf_validate.py --warnings:\n%s", out)
+			out, err := exec.Command("python3", validator, schema, path).CombinedOutput()
+			require.NoError(t, err, "python3 %s %s %s:\n%s", validator, schema, path, out)
+			out, err = exec.Command("python3", validator, schema, path, "--warnings").CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			t.Logf("ocsf_validate.py --warnings:\n%s", out)
+		})
+	}
 }
 
 // TestOCSFValidatesMutants validates the events derived from the test events (one per service
@@ -155,7 +169,7 @@ func ocsfMapOne(t *testing.T, event string) (pcommon.Map, error) {
 	require.NoError(t, err)
 	require.Len(t, events, 1)
 	lr := plog.NewLogRecord()
-	mapErr := New(FormatOCSF, false).Map(&events[0], lr)
+	mapErr := New(Options{Format: FormatOCSF}).Map(&events[0], lr)
 	require.Equal(t, pcommon.ValueTypeMap, lr.Body().Type(), "body of %s", event)
 	return lr.Body().Map(), mapErr
 }
@@ -488,7 +502,7 @@ func BenchmarkMapOCSF(b *testing.B) {
 	}
 	for _, mode := range modes {
 		b.Run(mode.name, func(b *testing.B) {
-			m := New(mode.format, mode.semconv)
+			m := New(Options{Format: mode.format, SemanticConventions: mode.semconv})
 			var dec jumpcloud.Decoder
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()

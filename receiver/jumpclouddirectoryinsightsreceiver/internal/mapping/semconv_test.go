@@ -42,7 +42,7 @@ func TestSemanticConventionsCheck(t *testing.T) {
 	events := testEvents(t)
 	for _, format := range Formats {
 		t.Run(string(format), func(t *testing.T) {
-			logs, _ := mapAll(t, New(format, true), events)
+			logs, _ := mapAll(t, New(Options{Format: format, SemanticConventions: true}), events)
 			b, err := (&plog.JSONMarshaler{}).MarshalLogs(logs)
 			require.NoError(t, err)
 			path := filepath.Join(t.TempDir(), "logs.json")
@@ -79,7 +79,7 @@ func TestSemanticConventionAttributes(t *testing.T) {
 			ev := &events[i]
 			if ev.Service == service && ev.EventType == eventType && (ev.Outcome() == 2) == failed {
 				lr := plog.NewLogRecord()
-				require.NoError(t, New(FormatRaw, true).Map(ev, lr))
+				require.NoError(t, New(Options{Format: FormatRaw, SemanticConventions: true}).Map(ev, lr))
 				return lr.Attributes()
 			}
 		}
