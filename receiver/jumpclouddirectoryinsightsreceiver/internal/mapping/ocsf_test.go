@@ -1,9 +1,9 @@
 package mapping
 
 import (
-	"fmt"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
