@@ -22,12 +22,18 @@ const maxDeliveryRetryInterval = 30 * time.Second
 // granularity and a crash re-sends at most the batches in flight.
 const deliveryBatchBytes = 1_000_000
 
+// mappedBatchBytes is deliveryBatchBytes of the ecs and ocsf formats: a map body holds each
+// value as its own pdata value (several times the memory of the JSON text), so a quarter of the
+// raw bytes keeps the records in flight about the size of raw ones (peak RSS within 10% of raw,
+// README Performance), for a batch that is still about one request of JSON.
+const mappedBatchBytes = deliveryBatchBytes / 4
+
 // deliverPage delivers a fetched page of slice i batch by batch, committing the slice's
 // progress after each batch the next consumer accepted.
 func (s *stream) deliverPage(ctx, deliverCtx context.Context, i int, fp *fetchedPage) error {
 	events, offset := fp.events, fp.skipped
 	for {
-		n := batchLen(events)
+		n := batchLen(events, s.batchBytes)
 		if n > 0 {
 			if err := s.deliver(ctx, deliverCtx, events[:n]); err != nil {
 				return err
@@ -44,12 +50,13 @@ func (s *stream) deliverPage(ctx, deliverCtx context.Context, i int, fp *fetched
 	}
 }
 
-// batchLen is how many of events make one delivery batch (at least one).
-func batchLen(events []jumpcloud.Event) int {
+// batchLen is how many of events make one delivery batch of at most maxBytes of events (at
+// least one event).
+func batchLen(events []jumpcloud.Event, maxBytes int) int {
 	size := 0
 	for i := range events {
 		size += len(events[i].Raw) + 1
-		if size > deliveryBatchBytes && i > 0 {
+		if size > maxBytes && i > 0 {
 			return i
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/mapping"
 )
 
 // streamSpec names one collection stream: an organization, the provider's own events, or the
@@ -39,6 +40,8 @@ type stream struct {
 	client *jumpcloud.Client
 	store  checkpointStore
 	conv   *converter
+	// batchBytes bounds the raw bytes of one delivery batch (deliver.go).
+	batchBytes int
 	// attrs are the stream's self-metric attributes (its organization).
 	attrs []attribute.KeyValue
 
@@ -72,7 +75,11 @@ func (r *diReceiver) newStream(spec streamSpec, client *jumpcloud.Client) *strea
 	if spec.name() != "" {
 		attrs = append(attrs, attribute.String(attrOrganization, spec.name()))
 	}
-	return &stream{spec: spec, r: r, client: client, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: attrs}
+	batchBytes := deliveryBatchBytes
+	if r.cfg.Format == mapping.FormatECS || r.cfg.Format == mapping.FormatOCSF {
+		batchBytes = mappedBatchBytes
+	}
+	return &stream{spec: spec, r: r, client: client, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: attrs, batchBytes: batchBytes}
 }
 
 // query is the stream's query over [start, end): its services and its organization (x-org-id)
