@@ -72,6 +72,8 @@ func TestDeliversEveryEventOnceInOrderAcrossPagesAndWindows(t *testing.T) {
 		assert.Equal(t, map[string]any{
 			"_sourceName": "JumpCloud Directory Insights", "_sourceCategory": "security/jumpcloud",
 			"_siemForward": "true", "team": "secops",
+			// _siemForward true without a _parser: Cloud SIEM's JumpCloud parser (config.go).
+			"_parser": "/Parsers/System/JumpCloud/JumpCloud Directory Insights",
 		}, rl.Resource().Attributes().AsRaw())
 		lrs := rl.ScopeLogs().At(0).LogRecords()
 		for i := 0; i < lrs.Len(); i++ {
