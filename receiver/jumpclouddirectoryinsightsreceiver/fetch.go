@@ -65,7 +65,7 @@ func (s *stream) fetchPage(ctx context.Context, i int, cursor []byte, delivered 
 		fp.err = ctx.Err() // shutting down: not a failure of the API
 		return fp
 	}
-	s.countRequest(ctx, err)
+	s.r.countRequest(ctx, err, s.attrs)
 	s.countRefused(ctx, err)
 	if err == nil {
 		err = checkPage(fp.page)

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
@@ -259,27 +257,14 @@ func orgIDs(members []*stream) []string {
 	return orgs
 }
 
-// count is one shared, advisory POST /events/count for several organizations, cut after
-// countTimeout, counted in the API request metric.
+// count is one shared, advisory POST /events/count for several organizations (countEvents:
+// timeout, request metric, a 429 pauses every stream), counted without an organization.
 func (g *groupProber) count(ctx context.Context, orgs []string, start, end time.Time) (int64, error) {
-	var n int64
-	err := g.r.budget.do(ctx, func(ctx context.Context) error {
-		cctx, cancel := context.WithTimeout(ctx, min(countTimeout, g.r.cfg.Timeout))
-		defer cancel()
-		q := jumpcloud.Query{Service: g.r.services, StartTime: start, EndTime: end, OrgIDs: orgs}
-		var err error
-		n, err = g.r.client.Count(cctx, q)
-		return err
-	})
-	if ctx.Err() != nil {
-		return 0, ctx.Err()
-	}
-	code := 200
-	if err != nil {
-		code = jumpcloud.StatusCodeOf(err)
+	q := jumpcloud.Query{Service: g.r.services, StartTime: start, EndTime: end, OrgIDs: orgs}
+	n, err := g.r.countEvents(ctx, q, nil)
+	if err != nil && ctx.Err() == nil {
 		g.r.settings.Logger.Debug("Shared count failed", zap.Int("organizations", len(orgs)), zap.Error(err))
 	}
-	g.r.telemetry.JumpcloudAPIRequests.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(attribute.Int("http.response.status_code", code))))
 	return n, err
 }
 

@@ -55,17 +55,10 @@ func (s *stream) count(ctx context.Context, start, end time.Time) (n int64, ok b
 
 // countErr is count returning the failure (nil when the count is usable).
 func (s *stream) countErr(ctx context.Context, start, end time.Time) (n int64, err error) {
-	err = s.r.budget.do(ctx, func(ctx context.Context) error {
-		cctx, cancel := context.WithTimeout(ctx, min(countTimeout, s.r.cfg.Timeout))
-		defer cancel()
-		var err error
-		n, err = s.client.Count(cctx, s.query(start, end))
-		return err
-	})
+	n, err = s.r.countEvents(ctx, s.query(start, end), s.attrs)
 	if ctx.Err() != nil {
 		return 0, ctx.Err()
 	}
-	s.countRequest(ctx, err)
 	if err == nil {
 		if s.countFailing.Swap(false) {
 			s.r.settings.Logger.Info("POST /events/count answers again: late events are probed with it",
@@ -75,9 +68,6 @@ func (s *stream) countErr(ctx context.Context, start, end time.Time) (n int64, e
 	}
 	reason := countFailureReason(err)
 	s.r.telemetry.JumpcloudCountFailures.Add(ctx, 1, s.metricOpt(attribute.String(attrKeyCountFailureReason, reason)))
-	if jumpcloud.StatusCodeOf(err) == 429 {
-		s.retryDelay(s.r.cfg.BackOff.InitialInterval, err) // pauses every stream
-	}
 	if !s.countFailing.Swap(true) {
 		s.r.settings.Logger.Warn("POST /events/count failed: collecting without it (windows sliced by time; late events found by one re-read of each range, overlap + settle_delay after it happened)",
 			zap.String("organization", s.spec.name()), zap.String("reason", reason), zap.Error(err))

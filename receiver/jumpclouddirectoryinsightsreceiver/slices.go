@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 	"go.uber.org/zap"
 )
@@ -219,13 +218,11 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 		if jumpcloud.StatusCodeOf(err) == http.StatusInternalServerError && s.narrowSlice(deliverCtx, i) {
 			continue // too expensive: retried at once on half the time
 		}
-		etype := classify(err)
-		s.setState(stateError, etype, err)
-		if etype == errThirdPartyConfig {
-			return err
-		}
-		if !httpretry.Sleep(ctx, s.retryDelay(bo.NextBackOff(), err)) {
-			return ctx.Err()
+		if !s.waitToRetry(ctx, bo, err) {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err // a configuration error: every slice stops
 		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	"go.uber.org/zap"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
@@ -129,13 +128,8 @@ func (s *stream) run(ctx, deliverCtx context.Context) {
 			return
 		}
 		if err != nil {
-			etype := classify(err)
-			s.setState(stateError, etype, err)
-			if etype == errThirdPartyConfig {
-				return
-			}
-			if !httpretry.Sleep(ctx, s.retryDelay(bo.NextBackOff(), err)) {
-				return
+			if !s.waitToRetry(ctx, bo, err) {
+				return // a configuration error stops this stream; or shutting down
 			}
 			continue
 		}
@@ -273,22 +267,6 @@ func (s *stream) collectWindow(ctx, deliverCtx context.Context) error {
 	return s.persist(deliverCtx)
 }
 
-// retryDelay is the wait before retrying after err: the backoff, or the server's Retry-After
-// when longer (a tiny Retry-After must not turn retries into a hot loop). A 429 pauses every
-// stream: the rate limit is the account's.
-func (s *stream) retryDelay(backoff time.Duration, err error) time.Duration {
-	delay := backoff
-	if ra, ok := jumpcloud.RetryAfterOf(err); ok {
-		delay = max(ra, delay)
-	}
-	if jumpcloud.StatusCodeOf(err) == 429 {
-		s.r.budget.pause(delay)
-	}
-	s.r.settings.Logger.Debug("Collection failed, retrying", zap.String("organization", s.spec.name()),
-		zap.String("error_type", string(classify(err))), zap.Duration("retry_in", delay), zap.Error(err))
-	return delay
-}
-
 func (s *stream) persist(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -314,12 +292,4 @@ func (s *stream) persistLocked(ctx context.Context) error {
 	s.dirty, s.seenDirty, s.adopted = false, false, false
 	s.persistedAt = s.r.now()
 	return nil
-}
-
-func (s *stream) countRequest(ctx context.Context, err error) {
-	code := 200
-	if err != nil {
-		code = jumpcloud.StatusCodeOf(err)
-	}
-	s.r.telemetry.JumpcloudAPIRequests.Add(ctx, 1, s.metricOpt(attribute.Int("http.response.status_code", code)))
 }

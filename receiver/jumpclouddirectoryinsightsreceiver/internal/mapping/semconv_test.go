@@ -60,7 +60,7 @@ func TestSemanticConventionsCheckerCatchesABadKey(t *testing.T) {
 	logs := plog.NewLogs()
 	attrs := logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Attributes()
 	attrs.PutStr("event.name", "jumpcloud.directory.user_update") // deprecated: the EventName field replaces it
-	attrs.PutStr("user.login", "jdoe")                             // not registered
+	attrs.PutStr("user.login", "jdoe")                            // not registered
 	b, err := (&plog.JSONMarshaler{}).MarshalLogs(logs)
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "logs.json")
