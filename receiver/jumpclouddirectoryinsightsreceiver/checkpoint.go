@@ -260,10 +260,20 @@ func (cs checkpointStore) read(ctx context.Context, cpKey, seenKey string) (*che
 // with file_storage). dropLegacy also deletes the adopted single-organization checkpoint in
 // that batch.
 func (cs checkpointStore) save(ctx context.Context, cp *checkpoint, withSeen, dropLegacy bool) error {
+	ops, err := cs.encode(cp, withSeen, dropLegacy)
+	if err != nil {
+		return err
+	}
+	return cs.write(ctx, ops)
+}
+
+// encode is the storage batch of save: it reads cp (the caller holds whatever guards it) and
+// nothing after it returns does.
+func (cs checkpointStore) encode(cp *checkpoint, withSeen, dropLegacy bool) ([]*storage.Operation, error) {
 	cp.Version = checkpointVersion
 	b, err := json.Marshal(cp)
 	if err != nil {
-		return fmt.Errorf("encoding checkpoint: %w", err)
+		return nil, fmt.Errorf("encoding checkpoint: %w", err)
 	}
 	ops := []*storage.Operation{storage.SetOperation(cs.cpKey, b)}
 	if withSeen || dropLegacy {
@@ -272,6 +282,11 @@ func (cs checkpointStore) save(ctx context.Context, cp *checkpoint, withSeen, dr
 	if dropLegacy {
 		ops = append(ops, storage.DeleteOperation(checkpointKey), storage.DeleteOperation(seenKey))
 	}
+	return ops, nil
+}
+
+// write runs a batch made by encode.
+func (cs checkpointStore) write(ctx context.Context, ops []*storage.Operation) error {
 	if err := cs.client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("writing checkpoint to storage: %w", err)
 	}

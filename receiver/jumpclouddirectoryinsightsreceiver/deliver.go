@@ -59,9 +59,8 @@ func batchLen(events []jumpcloud.Event) int {
 // commit records slice i's progress: offset events of page delivered (pageDone: all of them
 // that belong to the slice, which moves past the page, or ends when it was stopped by a split)
 // and stores it.
-func (s *stream) commit(ctx context.Context, i int, page *jumpcloud.Page, offset int, pageDone, stopped bool) error {
+func (s *stream) commit(deliverCtx context.Context, i int, page *jumpcloud.Page, offset int, pageDone, stopped bool) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	sl := &s.cp.Slices[i]
 	if pageDone {
 		if len(page.SearchAfter) > 0 {
@@ -71,8 +70,10 @@ func (s *stream) commit(ctx context.Context, i int, page *jumpcloud.Page, offset
 	} else {
 		sl.Delivered, sl.LastID = offset, page.Events[offset-1].Key
 	}
-	s.dirty = true
-	if err := s.persistLocked(ctx); err != nil {
+	s.changed()
+	w := s.snapshotLocked()
+	s.mu.Unlock()
+	if err := s.write(deliverCtx, w); err != nil {
 		return err
 	}
 	if offset > 0 {
@@ -193,13 +194,13 @@ func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 		if s.r.cfg.Overlap > 0 && fresh[i].Key != "" && !ts.Before(overlapFrom) {
 			n, t := cp.Seen.add(fresh[i].Key, ts, s.r.cfg.MaxSeenIDs)
 			evicted, newestEvicted = evicted+n, maxTime(newestEvicted, t)
-			s.seenDirty = true
+			s.seenChanged()
 		}
 	}
 	if evicted > 0 {
 		// The set no longer knows what was delivered before: no probe may count there.
 		cp.FinalBefore = maxTime(cp.FinalBefore, ceilMillis(newestEvicted.Add(time.Nanosecond)))
-		s.dirty = true
+		s.changed()
 	}
 	s.mu.Unlock()
 	if evicted > 0 {

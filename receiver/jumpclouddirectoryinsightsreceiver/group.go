@@ -109,16 +109,16 @@ func (g *groupProber) release(s *stream) {
 // run probes the waiting streams every poll_interval until ctx ends: a poll starts
 // poll_interval after the previous one started, at once when that one took longer (under
 // max_requests_per_second the counts of thousands of organizations take a while).
-func (g *groupProber) run(ctx context.Context) {
+func (g *groupProber) run(ctx, deliverCtx context.Context) {
 	wait := g.r.cfg.PollInterval
 	for httpretry.Sleep(ctx, wait) {
 		started := time.Now()
-		g.poll(ctx)
+		g.poll(ctx, deliverCtx)
 		wait = max(g.r.cfg.PollInterval-time.Since(started), 0)
 	}
 }
 
-func (g *groupProber) poll(ctx context.Context) {
+func (g *groupProber) poll(ctx, deliverCtx context.Context) {
 	g.mu.Lock()
 	members := make([]*stream, 0, len(g.waiting))
 	for s := range g.waiting {
@@ -141,7 +141,7 @@ func (g *groupProber) poll(ctx context.Context) {
 			g.release(members[0]) // alone, it probes on its own at the same cost
 		} else {
 			budget++ // the first count of each group is not limited
-			g.probe(ctx, members[:n], end, &budget)
+			g.probe(ctx, deliverCtx, members[:n], end, &budget)
 		}
 		members = members[n:]
 	}
@@ -150,7 +150,7 @@ func (g *groupProber) poll(ctx context.Context) {
 // probe counts the members' probe ranges ending at end in one shared query, from the earliest
 // of their starts, and decides; it returns the count (ok false when there is none: the
 // budget is spent, or the count failed).
-func (g *groupProber) probe(ctx context.Context, members []*stream, end time.Time, budget *int) (n int64, ok bool) {
+func (g *groupProber) probe(ctx, deliverCtx context.Context, members []*stream, end time.Time, budget *int) (n int64, ok bool) {
 	start := end
 	for _, s := range members {
 		s.mu.Lock()
@@ -168,10 +168,10 @@ func (g *groupProber) probe(ctx context.Context, members []*stream, end time.Tim
 	case ctx.Err() != nil:
 		return 0, false
 	case err != nil:
-		g.failed(ctx, members, end, err, budget)
+		g.failed(ctx, deliverCtx, members, end, err, budget)
 		return 0, false
 	}
-	g.decide(ctx, members, end, n, true, budget)
+	g.decide(ctx, deliverCtx, members, end, n, true, budget)
 	return n, true
 }
 
@@ -196,13 +196,13 @@ func delivered(members []*stream, end time.Time) int64 {
 // right half's count derived (n minus the left's). A derived count only routes the search: it
 // can come out too low (events visible between the two counts), so it never skips anyone; a
 // half it finds nothing in stays parked, counted again at the next poll.
-func (g *groupProber) decide(ctx context.Context, members []*stream, end time.Time, n int64, counted bool, budget *int) {
+func (g *groupProber) decide(ctx, deliverCtx context.Context, members []*stream, end time.Time, n int64, counted bool, budget *int) {
 	d := delivered(members, end)
 	switch {
 	case n == d && counted:
 		for _, s := range members {
 			s.skipWindow(end)
-			s.persistIfStale(ctx)
+			s.persistIfStale(deliverCtx)
 			if state, _ := s.r.status.streamState(s.spec.name()); state != stateCollecting {
 				// The API answered for it: authenticated, nothing to collect.
 				s.setState(stateCollecting, errNone, nil)
@@ -226,18 +226,18 @@ func (g *groupProber) decide(ctx context.Context, members []*stream, end time.Ti
 	}
 	half := len(members) / 2
 	left, right := members[:half], members[half:]
-	nl, ok := g.probe(ctx, left, end, budget)
+	nl, ok := g.probe(ctx, deliverCtx, left, end, budget)
 	if !ok {
 		return // the right half stays parked: decided at the next poll
 	}
-	g.decide(ctx, right, end, n-nl, false, budget)
+	g.decide(ctx, deliverCtx, right, end, n-nl, false, budget)
 }
 
 // failed handles a shared count that failed: a 400 means an organization of the group is
 // refused, so the group is halved (each half counted) until it is alone and takes its own
 // step, which names it while the others go on; any other failure wakes every member for a step
 // of its own (the count is advisory).
-func (g *groupProber) failed(ctx context.Context, members []*stream, end time.Time, err error, budget *int) {
+func (g *groupProber) failed(ctx, deliverCtx context.Context, members []*stream, end time.Time, err error, budget *int) {
 	if jumpcloud.StatusCodeOf(err) != http.StatusBadRequest || len(members) == 1 {
 		for _, s := range members {
 			g.release(s)
@@ -245,8 +245,8 @@ func (g *groupProber) failed(ctx context.Context, members []*stream, end time.Ti
 		return
 	}
 	half := len(members) / 2
-	g.probe(ctx, members[:half], end, budget)
-	g.probe(ctx, members[half:], end, budget)
+	g.probe(ctx, deliverCtx, members[:half], end, budget)
+	g.probe(ctx, deliverCtx, members[half:], end, budget)
 }
 
 func orgIDs(members []*stream) []string {
@@ -270,12 +270,14 @@ func (g *groupProber) count(ctx context.Context, orgs []string, start, end time.
 
 // persistIfStale stores a checkpoint whose window end the shared probe moved when the stored
 // one is older than persistSkippedEvery.
-func (s *stream) persistIfStale(ctx context.Context) {
+func (s *stream) persistIfStale(deliverCtx context.Context) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.dirty || s.r.now().Sub(s.persistedAt) < persistSkippedEvery {
+	if s.changes == s.stored || s.r.now().Sub(s.persistedAt) < persistSkippedEvery {
+		s.mu.Unlock()
 		return
 	}
+	w := s.snapshotLocked()
+	s.mu.Unlock()
 	// A failed store is retried by the next one; the window end holds in memory meanwhile.
-	_ = s.persistLocked(ctx)
+	_ = s.write(deliverCtx, w)
 }

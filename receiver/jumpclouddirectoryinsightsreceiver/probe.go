@@ -182,7 +182,7 @@ func (s *stream) skipWindow(end time.Time) {
 	s.cp.WindowEnd = maxTime(s.cp.WindowEnd, end)
 	s.cp.ProbeFrom = time.Time{}
 	s.pruneSeen()
-	s.dirty = true
+	s.changed()
 }
 
 // lateRanges returns, once the tail window has been delivered, the ranges of its probe range
@@ -330,9 +330,8 @@ func (s *stream) unprobedRanges() (late []sliceProgress, final time.Time) {
 // being collected, a re-read inside what was read already (WindowEnd stays). Both are stored
 // at once, before anything is re-read: a stop in between must not leave the range final without
 // its re-read.
-func (s *stream) settle(ctx context.Context, final time.Time, late []sliceProgress) error {
+func (s *stream) settle(deliverCtx context.Context, final time.Time, late []sliceProgress) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	cp := s.cp
 	if !final.IsZero() {
 		cp.FinalBefore = maxTime(cp.FinalBefore, final)
@@ -343,6 +342,8 @@ func (s *stream) settle(ctx context.Context, final time.Time, late []sliceProgre
 		cp.WindowStart, cp.Slices = late[0].Start, late
 		s.live = nil
 	}
-	s.dirty = true
-	return s.persistLocked(ctx)
+	s.changed()
+	w := s.snapshotLocked()
+	s.mu.Unlock()
+	return s.write(deliverCtx, w)
 }

@@ -147,7 +147,7 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			r.group.run(runCtx)
+			r.group.run(runCtx, deliveryCtx)
 		}()
 	}
 	return nil

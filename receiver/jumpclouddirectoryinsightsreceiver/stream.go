@@ -43,10 +43,14 @@ type stream struct {
 
 	mu sync.Mutex // guards the fields below
 	cp *checkpoint
-	// dirty is set while the in-memory checkpoint is ahead of the stored one; seenDirty while
-	// its seen-id set is; adopted while it is the single-organization checkpoint not yet moved
-	// under this stream's key.
-	dirty, seenDirty, adopted bool
+	// The checkpoint in memory against the one in storage (persist.go): changes and
+	// seenChanges count the changes of cp and of its seen-id set (changed, seenChanged);
+	// stored and storedSeen are their values in the last snapshot written; snapshots counts
+	// the snapshots taken and written the last one stored; adopted is set while cp is the
+	// single-organization checkpoint not yet moved under this stream's key.
+	changes, seenChanges, stored, storedSeen uint64
+	snapshots, written                       uint64
+	adopted                                  bool
 	// live holds what the slices being collected have fetched, index-aligned with cp.Slices
 	// (not persisted): where a slice can be split.
 	live []sliceLive
@@ -64,6 +68,9 @@ type stream struct {
 	woken, mustRead atomic.Bool
 	// persistedAt is when the checkpoint was last stored (guarded by mu).
 	persistedAt time.Time
+	// writeMu orders the stream's storage writes; it is taken without mu, and mu is never held
+	// during a write (persist.go).
+	writeMu sync.Mutex
 }
 
 func (r *diReceiver) newStream(spec streamSpec, client *jumpcloud.Client) *stream {
@@ -108,6 +115,19 @@ func (s *stream) setState(state sourceState, etype errorType, err error) {
 func (s *stream) metricOpt(extra ...attribute.KeyValue) metric.MeasurementOption {
 	return metric.WithAttributeSet(attribute.NewSet(append(extra, s.attrs...)...))
 }
+
+// Contexts. The engine runs with two (Start makes them, Shutdown ends them), and every call
+// takes one by this rule:
+//   - ctx, the run context, ends when Shutdown begins: API requests (pages, counts), the
+//     request budget, and every wait (backoff, poll_interval, the shared probe's park and
+//     poll): what fetches, or decides what to fetch, stops at once;
+//   - deliverCtx, the delivery context, ends shutdownGrace later (or at the shutdown
+//     deadline): handing events to the next consumer (ConsumeLogs) and every storage write
+//     (persist, write): what was fetched before the stop is delivered and committed.
+//
+// A function that does both takes both, in that order (ctx, deliverCtx). Self-metrics take
+// whichever the call has (they ignore cancellation). Shutdown stores what is still ahead of
+// storage with its own context once both ended.
 
 // run is the stream's loop: open a window (or wait poll_interval when caught up), slice it,
 // collect the slices, close the window. Transient failures are retried indefinitely with
@@ -253,7 +273,7 @@ func (s *stream) collectWindow(ctx, deliverCtx context.Context) error {
 	planned := len(s.cp.Slices) > 0
 	s.mu.Unlock()
 	if !planned {
-		if err := s.planSlices(ctx); err != nil {
+		if err := s.planSlices(ctx, deliverCtx); err != nil {
 			return err
 		}
 	}
@@ -262,34 +282,7 @@ func (s *stream) collectWindow(ctx, deliverCtx context.Context) error {
 	}
 	s.mu.Lock()
 	s.cp.InWindow, s.cp.Rescan, s.cp.Slices = false, false, nil
-	s.dirty = true
+	s.changed()
 	s.mu.Unlock()
 	return s.persist(deliverCtx)
-}
-
-func (s *stream) persist(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.persistLocked(ctx)
-}
-
-func (s *stream) persistIfDirty(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.dirty && !s.adopted {
-		return nil
-	}
-	return s.persistLocked(ctx)
-}
-
-// persistLocked stores the checkpoint; the caller holds s.mu. On failure the in-memory position
-// stays ahead of storage (dirty) and the next commit stores it.
-func (s *stream) persistLocked(ctx context.Context) error {
-	if err := s.store.save(ctx, s.cp, s.seenDirty, s.adopted); err != nil {
-		s.dirty = true
-		return firstPartyError(err)
-	}
-	s.dirty, s.seenDirty, s.adopted = false, false, false
-	s.persistedAt = s.r.now()
-	return nil
 }

@@ -73,7 +73,7 @@ func (s *stream) nextWindowEnd(woken bool) (end time.Time, tail, ok bool) {
 		s.r.settings.Logger.Warn("Checkpoint is older than the Directory Insights retention: resuming at the oldest available time",
 			zap.String("organization", s.spec.name()), zap.Time("checkpoint", cp.WindowEnd), zap.Time("resume_at", floor))
 		cp.WindowEnd, cp.FinalBefore = floor.UTC(), floor.UTC()
-		s.dirty = true
+		s.changed()
 	}
 	// Whole milliseconds, the API's ordering precision: the probe's counts and the delivered
 	// events' times then agree on which side of a bound an event is.
@@ -101,14 +101,14 @@ func (s *stream) openWindow(end time.Time, tail bool) {
 	cp.WindowStart, cp.WindowEnd = cp.WindowEnd, end
 	cp.Slices = nil
 	s.pruneSeen()
-	s.dirty = true
+	s.changed()
 }
 
 // pruneSeen drops the ids that no probe, re-read or window can read again: older than the
 // probe range and than FinalBefore. The caller holds s.mu.
 func (s *stream) pruneSeen() {
 	if s.cp.Seen.pruneBefore(minTime(s.cp.FinalBefore, s.cp.WindowStart.Add(-s.r.cfg.Overlap))) > 0 {
-		s.seenDirty = true
+		s.seenChanged()
 	}
 }
 
@@ -130,7 +130,7 @@ func (s *stream) behind(start, end time.Time) bool {
 // slices as there are concurrent requests, but each at least two pages long, so that the extra
 // last page each slice ends with costs little. Slices split time evenly. When the count fails
 // the window gets max_concurrent_requests slices.
-func (s *stream) planSlices(ctx context.Context) error {
+func (s *stream) planSlices(ctx, deliverCtx context.Context) error {
 	s.mu.Lock()
 	start, end := s.cp.WindowStart, s.cp.WindowEnd
 	s.mu.Unlock()
@@ -155,9 +155,9 @@ func (s *stream) planSlices(ctx context.Context) error {
 	s.mu.Lock()
 	s.cp.Slices = splitWindow(start, end, n)
 	s.live = nil
-	s.dirty = true
+	s.changed()
 	s.mu.Unlock()
-	return s.persist(ctx)
+	return s.persist(deliverCtx)
 }
 
 // splitWindow cuts [start, end) into n contiguous slices of equal duration (boundaries on whole
