@@ -83,8 +83,9 @@ func (s *stream) commit(deliverCtx context.Context, i int, page *jumpcloud.Page,
 }
 
 // deliver drops already delivered ids, hands the rest to the next consumer and, once accepted,
-// records the ids that the next window's overlap may read again. A refusal is retried with
-// backoff on the same events (the page stays in memory), with the status FirstPartyGeneric.
+// records the ids that a probe counts and a re-read may read again (remember). A refusal is
+// retried with backoff on the same events (the page stays in memory), with the status
+// FirstPartyGeneric.
 func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Event) error {
 	fresh := s.dropSeen(ctx, events)
 	if len(fresh) == 0 {
@@ -171,15 +172,16 @@ func (s *stream) dropSeen(ctx context.Context, events []jumpcloud.Event) []jumpc
 	return fresh
 }
 
-// remember adds the ids of delivered events that the next window's overlap re-scan may read
-// again, and records how far behind collection is.
+// remember adds to the seen-id set the delivered events of the probe range (the probe after
+// this window counts them, a re-read leaves them out or drops them), and records how far
+// behind collection is.
 func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 	s.mu.Lock()
 	cp := s.cp
 	// From the probe start on: the probe after this window, or the one settling it.
-	overlapFrom := cp.WindowEnd.Add(-s.r.cfg.Overlap)
+	probeFrom := cp.WindowEnd.Add(-s.r.cfg.Overlap)
 	if !cp.ProbeFrom.IsZero() {
-		overlapFrom = minTime(overlapFrom, cp.ProbeFrom)
+		probeFrom = minTime(probeFrom, cp.ProbeFrom)
 	}
 	var newest, newestEvicted time.Time
 	evicted := 0
@@ -189,9 +191,9 @@ func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 			newest = ts
 		}
 		if ts.IsZero() {
-			ts = cp.WindowEnd // no time: keep its id as long as this window's overlap lasts
+			ts = cp.WindowEnd // no time: keep its id as long as this window's probe range lasts
 		}
-		if s.r.cfg.Overlap > 0 && fresh[i].Key != "" && !ts.Before(overlapFrom) {
+		if s.r.cfg.Overlap > 0 && fresh[i].Key != "" && !ts.Before(probeFrom) {
 			n, t := cp.Seen.add(fresh[i].Key, ts, s.r.cfg.MaxSeenIDs)
 			evicted, newestEvicted = evicted+n, maxTime(newestEvicted, t)
 			s.seenChanged()

@@ -136,7 +136,7 @@ func TestLateEventsInsideTheOverlapAreDeliveredOnce(t *testing.T) {
 	startReceiver(t, cfg, newStatusHost(), sink)
 
 	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 340 }, "late events were lost")
-	waitForMorePolls(t, sim, 6) // several more overlap re-scans
+	waitForMorePolls(t, sim, 6) // several more polls, each probing the overlap
 	got := recordIDs(sink.AllLogs())
 	assert.Len(t, got, 340)
 	seen := map[string]bool{}

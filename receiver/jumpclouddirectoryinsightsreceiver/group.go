@@ -40,6 +40,13 @@ const maxGroupCounts = 64
 // event, re-reading it after a crash costs an empty page).
 const persistSkippedEvery = 5 * time.Minute
 
+// The hand-off of a parked stream's checkpoint. A stream parks in wait once caught up; its
+// goroutine then does nothing. While it is parked the shared probe reads its probe range
+// (probeStartLocked, delivered) and, when a real count shows nothing new, moves its window end
+// itself (skipWindow) and stores it at most every persistSkippedEvery (persistIfStale), under
+// the stream's lock like any change of its checkpoint. release hands the stream back: from then
+// on only the stream's own goroutine changes its checkpoint, until it parks again. What the
+// probe found rides along in the stream's woken and mustRead.
 type groupProber struct {
 	r  *diReceiver
 	mu sync.Mutex
@@ -134,14 +141,14 @@ func (g *groupProber) poll(ctx, deliverCtx context.Context) {
 	end := g.r.now().Add(-g.r.cfg.SettleDelay).Truncate(time.Millisecond).UTC()
 	// Enough halving counts to find a few active organizations in every group in one poll:
 	// a search left for the next poll repeats the groups' first counts.
-	budget := max(maxGroupCounts, 8*((len(members)+maxOrgsPerQuery-1)/maxOrgsPerQuery))
+	countsLeft := max(maxGroupCounts, 8*((len(members)+maxOrgsPerQuery-1)/maxOrgsPerQuery))
 	for len(members) > 0 && ctx.Err() == nil {
 		n := min(len(members), maxOrgsPerQuery)
 		if n == 1 {
 			g.release(members[0]) // alone, it probes on its own at the same cost
 		} else {
-			budget++ // the first count of each group is not limited
-			g.probe(ctx, deliverCtx, members[:n], end, &budget)
+			countsLeft++ // the first count of each group is not limited
+			g.probe(ctx, deliverCtx, members[:n], end, &countsLeft)
 		}
 		members = members[n:]
 	}
@@ -150,28 +157,28 @@ func (g *groupProber) poll(ctx, deliverCtx context.Context) {
 // probe counts the members' probe ranges ending at end in one shared query, from the earliest
 // of their starts, and decides; it returns the count (ok false when there is none: the
 // budget is spent, or the count failed).
-func (g *groupProber) probe(ctx, deliverCtx context.Context, members []*stream, end time.Time, budget *int) (n int64, ok bool) {
+func (g *groupProber) probe(ctx, deliverCtx context.Context, members []*stream, end time.Time, countsLeft *int) (n int64, ok bool) {
 	start := end
 	for _, s := range members {
 		s.mu.Lock()
 		start = minTime(start, s.probeStartLocked())
 		s.mu.Unlock()
 	}
-	if !end.After(start) || *budget <= 0 {
+	if !end.After(start) || *countsLeft <= 0 {
 		// Polled again within the same millisecond (nothing settled since), or the poll's
 		// counts are spent: decided at the next poll.
 		return 0, false
 	}
-	*budget--
+	*countsLeft--
 	n, err := g.count(ctx, orgIDs(members), start, end)
 	switch {
 	case ctx.Err() != nil:
 		return 0, false
 	case err != nil:
-		g.failed(ctx, deliverCtx, members, end, err, budget)
+		g.failed(ctx, deliverCtx, members, end, err, countsLeft)
 		return 0, false
 	}
-	g.decide(ctx, deliverCtx, members, end, n, true, budget)
+	g.decide(ctx, deliverCtx, members, end, n, true, countsLeft)
 	return n, true
 }
 
@@ -196,7 +203,7 @@ func delivered(members []*stream, end time.Time) int64 {
 // right half's count derived (n minus the left's). A derived count only routes the search: it
 // can come out too low (events visible between the two counts), so it never skips anyone; a
 // half it finds nothing in stays parked, counted again at the next poll.
-func (g *groupProber) decide(ctx, deliverCtx context.Context, members []*stream, end time.Time, n int64, counted bool, budget *int) {
+func (g *groupProber) decide(ctx, deliverCtx context.Context, members []*stream, end time.Time, n int64, counted bool, countsLeft *int) {
 	d := delivered(members, end)
 	switch {
 	case n == d && counted:
@@ -226,18 +233,18 @@ func (g *groupProber) decide(ctx, deliverCtx context.Context, members []*stream,
 	}
 	half := len(members) / 2
 	left, right := members[:half], members[half:]
-	nl, ok := g.probe(ctx, deliverCtx, left, end, budget)
+	nl, ok := g.probe(ctx, deliverCtx, left, end, countsLeft)
 	if !ok {
 		return // the right half stays parked: decided at the next poll
 	}
-	g.decide(ctx, deliverCtx, right, end, n-nl, false, budget)
+	g.decide(ctx, deliverCtx, right, end, n-nl, false, countsLeft)
 }
 
 // failed handles a shared count that failed: a 400 means an organization of the group is
 // refused, so the group is halved (each half counted) until it is alone and takes its own
 // step, which names it while the others go on; any other failure wakes every member for a step
 // of its own (the count is advisory).
-func (g *groupProber) failed(ctx, deliverCtx context.Context, members []*stream, end time.Time, err error, budget *int) {
+func (g *groupProber) failed(ctx, deliverCtx context.Context, members []*stream, end time.Time, err error, countsLeft *int) {
 	if jumpcloud.StatusCodeOf(err) != http.StatusBadRequest || len(members) == 1 {
 		for _, s := range members {
 			g.release(s)
@@ -245,8 +252,8 @@ func (g *groupProber) failed(ctx, deliverCtx context.Context, members []*stream,
 		return
 	}
 	half := len(members) / 2
-	g.probe(ctx, deliverCtx, members[:half], end, budget)
-	g.probe(ctx, deliverCtx, members[half:], end, budget)
+	g.probe(ctx, deliverCtx, members[:half], end, countsLeft)
+	g.probe(ctx, deliverCtx, members[half:], end, countsLeft)
 }
 
 func orgIDs(members []*stream) []string {

@@ -210,36 +210,36 @@ func (s *stream) lateRanges(ctx context.Context) (late []sliceProgress, final ti
 	if !ok {
 		return nil, time.Time{}, false
 	}
-	budget := maxProbeCounts
-	return s.narrow(ctx, ix, from, to, n, &budget), from, true
+	countsLeft := maxProbeCounts
+	return s.narrow(ctx, ix, from, to, n, &countsLeft), from, true
 }
 
 // narrow bisects [a, b), which holds c events by the API's count, down to the ranges holding
-// its undelivered ones (two counts per level).
-func (s *stream) narrow(ctx context.Context, ix *deliveredIndex, a, b time.Time, c int64, counts *int) []sliceProgress {
+// its undelivered ones (two counts per level, taken from *countsLeft).
+func (s *stream) narrow(ctx context.Context, ix *deliveredIndex, a, b time.Time, c int64, countsLeft *int) []sliceProgress {
 	d := ix.between(a, b)
 	missing := c - d
 	if missing <= 0 {
 		return nil
 	}
-	leaf := []sliceProgress{{Start: a, End: b, Count: c}}
+	leaf := []sliceProgress{{Start: a, End: b}}
 	mid := a.Add(b.Sub(a) / 2).Truncate(time.Millisecond)
 	// Re-read when it costs at most one event already delivered per missing one, or when the
 	// delivered ones can be left out of the answer (excluded by id).
 	cheap := d <= missing || (!s.exclusionOff.Load() && d <= maxExcludedIDs)
-	if cheap || !mid.After(a) || *counts <= 0 {
+	if cheap || !mid.After(a) || *countsLeft <= 0 {
 		return leaf
 	}
 	// Both halves are counted: a right half derived as c minus the left could come out too low
-	// (events visible between the two counts) and leave a late event unread just before its
+	// (events visible between the two countsLeft) and leave a late event unread just before its
 	// range leaves the probe range.
-	*counts -= 2
+	*countsLeft -= 2
 	left, okl := s.count(ctx, a, mid)
 	right, okr := s.count(ctx, mid, b)
 	if !okl || !okr {
 		return leaf
 	}
-	return append(s.narrow(ctx, ix, a, mid, left, counts), s.narrow(ctx, ix, mid, b, right, counts)...)
+	return append(s.narrow(ctx, ix, a, mid, left, countsLeft), s.narrow(ctx, ix, mid, b, right, countsLeft)...)
 }
 
 // excludedIDs lists the ids of the events delivered in [start, end) for a re-read to leave out,
@@ -301,8 +301,8 @@ func (s *stream) gapRanges(ctx context.Context) (late []sliceProgress, final tim
 	if !ok {
 		return []sliceProgress{{Start: start, End: end}}, end
 	}
-	budget := maxProbeCounts
-	return s.narrow(ctx, ix, start, end, n, &budget), end
+	countsLeft := maxProbeCounts
+	return s.narrow(ctx, ix, start, end, n, &countsLeft), end
 }
 
 // unprobedRanges is the re-read that stands in for the probe while /events/count fails: the

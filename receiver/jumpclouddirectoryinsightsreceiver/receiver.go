@@ -74,8 +74,8 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*diRec
 	}
 	orgs := 0
 	for _, spec := range cfg.streams() {
-		r.status.register(spec.name())
-		r.streams = append(r.streams, r.newStream(spec, nil))
+		r.status.register(spec.name(), spec.metricAttrs())
+		r.streams = append(r.streams, r.newStream(spec))
 		if spec.orgID != "" {
 			orgs++
 		}

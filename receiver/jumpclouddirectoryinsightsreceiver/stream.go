@@ -20,13 +20,28 @@ type streamSpec struct {
 	providerID string
 }
 
-// name is the stream's label in storage keys, logs, status and self-metrics: the organization
-// id, "provider:<id>", or "" for the API key's own organization.
+// name is the stream's name in storage keys, logs ("organization") and the component status
+// (jumpcloud.organizations): the organization id, "provider:<id>", or "" for the API key's own
+// organization. It is never an attribute value: metricAttrs are.
 func (s streamSpec) name() string {
 	if s.providerID != "" {
 		return "provider:" + s.providerID
 	}
 	return s.orgID
+}
+
+// metricAttrs are the stream's self-metric attributes, with the meaning of the resource
+// attributes of its records (convert.go): jumpcloud.organization is the configured organization
+// id, jumpcloud.provider the provider id of the provider's own events; none for the API key's
+// own organization.
+func (s streamSpec) metricAttrs() []attribute.KeyValue {
+	switch {
+	case s.providerID != "":
+		return []attribute.KeyValue{attribute.String(attrProvider, s.providerID)}
+	case s.orgID != "":
+		return []attribute.KeyValue{attribute.String(attrOrganization, s.orgID)}
+	}
+	return nil
 }
 
 // stream collects one organization: its windows, their slices, its checkpoint and seen-id set,
@@ -38,7 +53,7 @@ type stream struct {
 	client *jumpcloud.Client
 	store  checkpointStore
 	conv   *converter
-	// attrs are the stream's self-metric attributes (its organization).
+	// attrs are the stream's self-metric attributes (streamSpec.metricAttrs).
 	attrs []attribute.KeyValue
 
 	mu sync.Mutex // guards the fields below
@@ -73,12 +88,9 @@ type stream struct {
 	writeMu sync.Mutex
 }
 
-func (r *diReceiver) newStream(spec streamSpec, client *jumpcloud.Client) *stream {
-	var attrs []attribute.KeyValue
-	if spec.name() != "" {
-		attrs = append(attrs, attribute.String(attrOrganization, spec.name()))
-	}
-	return &stream{spec: spec, r: r, client: client, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: attrs}
+// newStream builds the stream of spec; Start gives it the API client and its checkpoint (load).
+func (r *diReceiver) newStream(spec streamSpec) *stream {
+	return &stream{spec: spec, r: r, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: spec.metricAttrs()}
 }
 
 // query is the stream's query over [start, end): its services and its organization (x-org-id)
