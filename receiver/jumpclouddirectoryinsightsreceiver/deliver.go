@@ -61,14 +61,10 @@ func batchLen(events []jumpcloud.Event) int {
 // and stores it.
 func (s *stream) commit(deliverCtx context.Context, i int, page *jumpcloud.Page, offset int, pageDone, stopped bool) error {
 	s.mu.Lock()
-	sl := &s.cp.Slices[i]
 	if pageDone {
-		if len(page.SearchAfter) > 0 {
-			sl.SearchAfter = page.SearchAfter
-		}
-		sl.Delivered, sl.LastID, sl.Done = 0, "", page.Last || stopped
+		s.cp.pageDelivered(i, page.SearchAfter, page.Last || stopped)
 	} else {
-		sl.Delivered, sl.LastID = offset, page.Events[offset-1].Key
+		s.cp.batchDelivered(i, offset, page.Events[offset-1].Key)
 	}
 	s.changed()
 	w := s.snapshotLocked()
@@ -179,10 +175,7 @@ func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 	s.mu.Lock()
 	cp := s.cp
 	// From the probe start on: the probe after this window, or the one settling it.
-	probeFrom := cp.WindowEnd.Add(-s.r.cfg.Overlap)
-	if !cp.ProbeFrom.IsZero() {
-		probeFrom = minTime(probeFrom, cp.ProbeFrom)
-	}
+	probeFrom := cp.seenFrom(s.r.cfg.Overlap)
 	var newest, newestEvicted time.Time
 	evicted := 0
 	for i := range fresh {
@@ -201,7 +194,7 @@ func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 	}
 	if evicted > 0 {
 		// The set no longer knows what was delivered before: no probe may count there.
-		cp.FinalBefore = maxTime(cp.FinalBefore, ceilMillis(newestEvicted.Add(time.Nanosecond)))
+		cp.evicted(newestEvicted)
 		s.changed()
 	}
 	s.mu.Unlock()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -120,13 +119,6 @@ func (s *stream) fetched(i int, page *jumpcloud.Page) (events []jumpcloud.Event,
 		lv.pageSpan = events[len(events)-1].Timestamp.Sub(events[0].Timestamp)
 	}
 	return events, stopped
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // checkPage refuses a page that cannot be paged past safely. (A cursor that is not the page's

@@ -81,8 +81,8 @@ func (s *stream) startsCaughtUp() bool {
 	if s.cp.InWindow {
 		return false
 	}
-	end, tail, _ := s.nextWindowEnd(true)
-	return tail && end.After(s.cp.WindowEnd)
+	_, tail, _ := s.cp.nextWindow(s.r.now(), rulesOf(s.r.cfg), true)
+	return tail
 }
 
 // wait parks the caught-up stream until the shared probe finds something for it to collect;
@@ -204,9 +204,8 @@ func delivered(members []*stream, end time.Time) int64 {
 // can come out too low (events visible between the two counts), so it never skips anyone; a
 // half it finds nothing in stays parked, counted again at the next poll.
 func (g *groupProber) decide(ctx, deliverCtx context.Context, members []*stream, end time.Time, n int64, counted bool, countsLeft *int) {
-	d := delivered(members, end)
-	switch {
-	case n == d && counted:
+	switch groupDecision(n, delivered(members, end), counted, len(members)) {
+	case groupSkip:
 		for _, s := range members {
 			s.skipWindow(end)
 			s.persistIfStale(deliverCtx)
@@ -216,16 +215,16 @@ func (g *groupProber) decide(ctx, deliverCtx context.Context, members []*stream,
 			}
 		}
 		return
-	case n < d && counted:
+	case groupRelease:
 		// The API counts fewer events than they delivered: each counts on its own, which
 		// detects it and stops skipping windows on counts for that organization.
 		for _, s := range members {
 			g.release(s)
 		}
 		return
-	case n <= d:
+	case groupParked:
 		return // derived: nothing found, counted again at the next poll
-	case len(members) == 1:
+	case groupWake:
 		// Something new: its step reads its window without counting first.
 		members[0].mustRead.Store(true)
 		g.release(members[0])

@@ -162,7 +162,7 @@ func (s *stream) load(ctx context.Context, sc storage.Client) error {
 	}
 	logger := s.r.settings.Logger.With(zap.String("organization", s.spec.name()))
 	if cp == nil {
-		cp = s.freshCheckpoint()
+		cp = freshCheckpoint(s.r.now(), s.r.cfg.InitialLookback)
 		logger.Info("No checkpoint stored: starting backfill",
 			zap.Time("start_time", cp.WindowEnd), zap.Duration("initial_lookback", s.r.cfg.InitialLookback))
 	} else {
@@ -170,14 +170,7 @@ func (s *stream) load(ctx context.Context, sc storage.Client) error {
 			zap.Bool("in_window", cp.InWindow), zap.Time("window_start", cp.WindowStart),
 			zap.Time("window_end", cp.WindowEnd), zap.Int("slices", len(cp.Slices)), zap.Int("seen_ids", len(cp.Seen)))
 		s.repairCheckpoint(cp)
-		if cp.FinalBefore.IsZero() {
-			// Stored when windows re-read an overlap: everything before it was final.
-			cp.FinalBefore = cp.WindowEnd.Add(-s.r.cfg.Overlap)
-			if cp.NoOverlap {
-				cp.FinalBefore = cp.WindowEnd
-			}
-		}
-		cp.NoOverlap = false
+		cp.upgrade(s.r.cfg.Overlap)
 	}
 	cp.Query = s.queryFingerprint()
 	s.cp, s.adopted = cp, adopted

@@ -96,24 +96,13 @@ func (s *stream) narrowSlice(deliverCtx context.Context, i int) bool {
 		s.mu.Unlock()
 		return false
 	}
-	sl := &s.cp.Slices[i]
-	from := sl.Start
-	if len(sl.SearchAfter) > 0 {
-		from = maxTime(from, s.live[i].fetchedTo)
-	}
-	end := sl.end()
-	if end.Sub(from) <= narrowFloor {
+	mid, ok := halveSlice(s.cp.Slices[i], s.live[i].fetchedTo)
+	if !ok {
 		s.mu.Unlock()
 		return false
 	}
-	mid := from.Add(end.Sub(from) / 2).Truncate(time.Millisecond)
-	if !mid.After(from) {
-		s.mu.Unlock()
-		return false
-	}
-	sl.End, sl.StopAt = mid, time.Time{}
-	start := sl.Start
-	s.cp.Slices = append(s.cp.Slices, sliceProgress{Start: mid, End: end})
+	start, end := s.cp.Slices[i].Start, s.cp.Slices[i].end()
+	s.cp.narrowSlice(i, mid)
 	s.live = append(s.live, sliceLive{})
 	s.changed()
 	w := s.snapshotLocked()
@@ -149,29 +138,11 @@ func (s *stream) splitSliceLocked() (int, bool) {
 	if len(s.cp.Slices) >= maxSlicesPerWindow {
 		return 0, false
 	}
-	best, bestLeft := -1, time.Duration(0)
-	for i := range s.cp.Slices {
-		sl, lv := &s.cp.Slices[i], &s.live[i]
-		if sl.Done || !lv.running || lv.pageSpan <= 0 {
-			continue
-		}
-		if left := sl.end().Sub(lv.fetchedTo); left > 2*lv.pageSpan && left > bestLeft {
-			best, bestLeft = i, left
-		}
-	}
-	if best < 0 {
+	best, at, ok := splitPoint(s.cp.Slices, s.live)
+	if !ok {
 		return 0, false
 	}
-	victim := &s.cp.Slices[best]
-	// On a whole millisecond (the API's ordering precision), after everything the victim
-	// fetched: what it fetched or delivered stays its own.
-	at := s.live[best].fetchedTo.Add(bestLeft / 2).Truncate(time.Millisecond)
-	if !at.After(s.live[best].fetchedTo) {
-		return 0, false
-	}
-	end := victim.end()
-	victim.StopAt = at
-	s.cp.Slices = append(s.cp.Slices, sliceProgress{Start: at, End: end})
+	s.cp.splitSlice(best, at)
 	s.live = append(s.live, sliceLive{claimed: true})
 	s.changed()
 	return len(s.cp.Slices) - 1, true

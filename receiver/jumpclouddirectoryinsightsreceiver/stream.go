@@ -193,17 +193,17 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 	// Whatever this step does, the shared probe's finding is used now or not at all.
 	mustRead := s.mustRead.Swap(false)
 	s.mu.Lock()
-	if s.cp.InWindow && s.cp.WindowStart.Before(s.retentionFloor()) {
-		// A window stored before a stop longer than the retention: its start is gone.
-		s.cp.InWindow, s.cp.Rescan, s.cp.Slices = false, false, nil
-	}
+	// A window stored before a stop longer than the retention: its start is gone.
+	s.cp.dropExpiredWindow(s.r.now())
 	resume := s.cp.InWindow
 	var (
 		end      time.Time
 		tail, ok bool
 	)
 	if !resume {
-		end, tail, ok = s.nextWindowEnd(s.woken.Swap(false))
+		now := s.r.now()
+		s.clampToRetentionLocked(now)
+		end, tail, ok = s.cp.nextWindow(now, rulesOf(s.r.cfg), s.woken.Swap(false))
 	}
 	s.mu.Unlock()
 	if resume {
@@ -240,7 +240,7 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 		}
 	}
 	s.mu.Lock()
-	s.openWindow(end, tail)
+	s.openWindowLocked(end, tail)
 	s.mu.Unlock()
 	if err := s.collectWindow(ctx, deliverCtx); err != nil {
 		return false, err
@@ -293,7 +293,7 @@ func (s *stream) collectWindow(ctx, deliverCtx context.Context) error {
 		return err
 	}
 	s.mu.Lock()
-	s.cp.InWindow, s.cp.Rescan, s.cp.Slices = false, false, nil
+	s.cp.closeWindow()
 	s.changed()
 	s.mu.Unlock()
 	return s.persist(deliverCtx)
