@@ -13,6 +13,19 @@ import (
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
+// eventsAPI is what the engine asks of the Directory Insights API: counts and pages. Start
+// gives the engine the HTTP client (*jumpcloud.Client); a test can give it a model of the API
+// (its answers, its errors as *jumpcloud.Error) and run the engine without a server.
+type eventsAPI interface {
+	// Count is POST /events/count over q.
+	Count(ctx context.Context, q jumpcloud.Query) (int64, error)
+	// EventsReserving fetches the page of q (POST /events), calling reserve before it reads
+	// the body (the budget's page slot).
+	EventsReserving(ctx context.Context, q jumpcloud.Query, reserve func(context.Context) error) (*jumpcloud.Page, error)
+}
+
+var _ eventsAPI = (*jumpcloud.Client)(nil)
+
 // What every API request of the engine shares, written once: the request metric, the count
 // (a stream's, and the shared probe's for several organizations), and what a failure costs
 // (the wait before the retry, and the pause of every stream on a 429).

@@ -37,9 +37,9 @@ type diReceiver struct {
 	httpClient *http.Client
 	storage    storage.Client
 	streams    []*stream
-	// client is the API client of every stream; group the shared probe of the organizations
-	// (nil with fewer than two).
-	client *jumpcloud.Client
+	// client is the API of every stream (the HTTP client Start builds; a model of the API in
+	// tests); group the shared probe of the organizations (nil with fewer than two).
+	client eventsAPI
 	group  *groupProber
 
 	cancel, cancelDelivery context.CancelFunc

@@ -50,7 +50,7 @@ func (s streamSpec) metricAttrs() []attribute.KeyValue {
 type stream struct {
 	spec   streamSpec
 	r      *diReceiver
-	client *jumpcloud.Client
+	client eventsAPI
 	store  checkpointStore
 	conv   *converter
 	// attrs are the stream's self-metric attributes (streamSpec.metricAttrs).

@@ -1,8 +1,10 @@
 package jumpclouddirectoryinsightsreceiver
 
 import (
+	"context"
+	"errors"
 	"net/http"
-	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,23 +14,32 @@ import (
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
-// withClient gives r (built by newReceiver, not started) the API client Start would build,
-// talking to h.
-func withClient(t *testing.T, r *diReceiver, h http.Handler) {
-	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	c, err := jumpcloud.NewClient(srv.Client(), jumpcloud.Settings{BaseURL: srv.URL, APIKey: testAPIKey, UserAgent: "test"})
-	require.NoError(t, err)
-	r.client = c
-	for _, st := range r.streams {
-		st.client = c
-	}
+// fakeAPI is a model of the Directory Insights API behind the engine's eventsAPI: count answers
+// every count, and the queries are recorded.
+type fakeAPI struct {
+	count func(q jumpcloud.Query) (int64, error)
+
+	mu      sync.Mutex
+	queries []jumpcloud.Query
 }
 
-func tooManyRequests(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Retry-After", "3")
-	http.Error(w, `{"message":"rate limited"}`, http.StatusTooManyRequests)
+func (f *fakeAPI) Count(_ context.Context, q jumpcloud.Query) (int64, error) {
+	f.mu.Lock()
+	f.queries = append(f.queries, q)
+	f.mu.Unlock()
+	return f.count(q)
+}
+
+func (f *fakeAPI) EventsReserving(context.Context, jumpcloud.Query, func(context.Context) error) (*jumpcloud.Page, error) {
+	return nil, errors.New("fakeAPI: no pages")
+}
+
+// withAPI gives r (built by newReceiver, not started) api, as Start gives it the HTTP client.
+func withAPI(r *diReceiver, api eventsAPI) {
+	r.client = api
+	for _, st := range r.streams {
+		st.client = api
+	}
 }
 
 // A 429 pauses every stream (the API's rate limit is the account's), whichever count gets it: a
@@ -40,7 +51,10 @@ func TestTooManyRequestsOnACountPausesEveryStream(t *testing.T) {
 		cfg := testConfig("http://127.0.0.1:1")
 		cfg.OrgID = []string{"org-a", "org-b"}
 		r := newWindowTestReceiver(t, cfg, now)
-		withClient(t, r, http.HandlerFunc(tooManyRequests))
+		api := &fakeAPI{count: func(jumpcloud.Query) (int64, error) {
+			return 0, &jumpcloud.Error{Kind: jumpcloud.KindTransient, StatusCode: http.StatusTooManyRequests, RetryAfter: 3 * time.Second}
+		}}
+		withAPI(r, api)
 		start, end := now.Add(-time.Minute), now
 		var err error
 		if shared {
@@ -53,5 +67,11 @@ func TestTooManyRequestsOnACountPausesEveryStream(t *testing.T) {
 		paused := time.Until(r.budget.pausedUntil)
 		r.budget.mu.Unlock()
 		assert.Greater(t, paused, 2*time.Second, "shared %v: every stream waits for the Retry-After", shared)
+		want := []string{"org-a"}
+		if shared {
+			want = []string{"org-a", "org-b"}
+		}
+		require.Len(t, api.queries, 1)
+		assert.Equal(t, want, api.queries[0].OrgIDs)
 	}
 }
