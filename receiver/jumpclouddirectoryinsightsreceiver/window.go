@@ -56,13 +56,6 @@ func (s *stream) openWindowLocked(end time.Time, tail bool) {
 	s.changed()
 }
 
-// pruneSeenLocked applies checkpoint.pruneSeen; the caller holds s.mu.
-func (s *stream) pruneSeenLocked() {
-	if s.cp.pruneSeen(s.r.cfg.Overlap) > 0 {
-		s.seenChanged()
-	}
-}
-
 // planSlices splits the current window into slices fetched concurrently. A window that is
 // behind is sized with one POST /events/count (as JumpCloud's own exporter does): as many
 // slices as there are concurrent requests, but each at least two pages long, so that the extra
