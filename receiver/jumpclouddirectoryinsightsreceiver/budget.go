@@ -2,6 +2,7 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
 // budget is the request budget all streams share (docs/design.md, "Collection engine"):
@@ -117,8 +119,13 @@ func (b *budget) deliveryAccepted() {
 	}
 }
 
-// pause holds every stream's next request for d (a 429 with or without Retry-After).
-func (b *budget) pause(d time.Duration) {
+// pauseOn429 holds every stream's next request for d when err is a 429 (with or without
+// Retry-After): the API's rate limit is the account's, not one organization's. It is the one
+// place that rule is written; d is the failed request's wait (api.go, retryWait).
+func (b *budget) pauseOn429(err error, d time.Duration) {
+	if jumpcloud.StatusCodeOf(err) != http.StatusTooManyRequests {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if until := time.Now().Add(d); until.After(b.pausedUntil) {

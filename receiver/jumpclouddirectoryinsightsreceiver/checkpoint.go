@@ -31,8 +31,10 @@ const checkpointVersion = 2
 // accepted, so a restart resumes inside the page where it stopped.
 //
 // While InWindow, the window [WindowStart, WindowEnd) is being collected as Slices, contiguous
-// time ranges paged independently (concurrently). Otherwise WindowEnd is the end of the last
-// completed window: the next window starts at WindowEnd - overlap.
+// time ranges paged independently (concurrently); a Rescan window re-reads ranges before
+// WindowEnd instead. Otherwise WindowEnd is the end of the last completed window, and the next
+// window starts there (window.go): every range is read once; late events are found by the
+// probe (probe.go) and re-read as a Rescan window.
 type checkpoint struct {
 	Version     int       `json:"version"`
 	InWindow    bool      `json:"in_window"`
@@ -61,8 +63,10 @@ type checkpoint struct {
 	// Query identifies what the window asks for (services, organization, API): a stored
 	// search_after is only valid for the same query.
 	Query string `json:"query,omitempty"`
-	// Seen holds the ids of delivered events recent enough to be read again by the next
-	// window's overlap re-scan. It is stored under its own key, written only when it changed.
+	// Seen holds the dedupe keys of the events delivered in the probe range (from overlap
+	// before the window end, or from ProbeFrom), with their times: the probe counts what was
+	// delivered with them, a re-read leaves them out or drops them. It is stored under its own
+	// key, written only when it changed.
 	Seen seenSet `json:"-"`
 }
 
@@ -84,8 +88,6 @@ type sliceProgress struct {
 	// own, so this one ends at the first of them (its query, and so its search_after, are
 	// unchanged).
 	StopAt time.Time `json:"stop_at,omitzero"`
-	// Count is the API's count of a re-read range (Rescan) when it was planned.
-	Count int64 `json:"count,omitempty"`
 }
 
 // end is where the slice ends: StopAt after a split, else End.
@@ -129,8 +131,8 @@ func (s seenSet) evictOldest(n int) (int, time.Time) {
 	return n, newest
 }
 
-// pruneBefore drops the ids of events older than t (no later window reads them again) and
-// returns how many it dropped.
+// pruneBefore drops the ids of events older than t (no probe counts them and no re-read reads
+// them again) and returns how many it dropped.
 func (s seenSet) pruneBefore(t time.Time) int {
 	n := 0
 	for id, ts := range s {
@@ -260,10 +262,20 @@ func (cs checkpointStore) read(ctx context.Context, cpKey, seenKey string) (*che
 // with file_storage). dropLegacy also deletes the adopted single-organization checkpoint in
 // that batch.
 func (cs checkpointStore) save(ctx context.Context, cp *checkpoint, withSeen, dropLegacy bool) error {
+	ops, err := cs.encode(cp, withSeen, dropLegacy)
+	if err != nil {
+		return err
+	}
+	return cs.write(ctx, ops)
+}
+
+// encode is the storage batch of save: it reads cp (the caller holds whatever guards it) and
+// nothing after it returns does.
+func (cs checkpointStore) encode(cp *checkpoint, withSeen, dropLegacy bool) ([]*storage.Operation, error) {
 	cp.Version = checkpointVersion
 	b, err := json.Marshal(cp)
 	if err != nil {
-		return fmt.Errorf("encoding checkpoint: %w", err)
+		return nil, fmt.Errorf("encoding checkpoint: %w", err)
 	}
 	ops := []*storage.Operation{storage.SetOperation(cs.cpKey, b)}
 	if withSeen || dropLegacy {
@@ -272,6 +284,11 @@ func (cs checkpointStore) save(ctx context.Context, cp *checkpoint, withSeen, dr
 	if dropLegacy {
 		ops = append(ops, storage.DeleteOperation(checkpointKey), storage.DeleteOperation(seenKey))
 	}
+	return ops, nil
+}
+
+// write runs a batch made by encode.
+func (cs checkpointStore) write(ctx context.Context, ops []*storage.Operation) error {
 	if err := cs.client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("writing checkpoint to storage: %w", err)
 	}

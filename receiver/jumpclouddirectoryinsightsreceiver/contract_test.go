@@ -83,7 +83,7 @@ func TestConsumeContract(t *testing.T) {
 	defer srv.Close()
 	cfg := testConfig(srv.URL + jumpcloudsim.BasePath)
 	cfg.InitialLookback = time.Minute
-	cfg.Overlap = 10 * time.Second // events added just behind a window end are late: re-scanned
+	cfg.Overlap = 10 * time.Second // events added just behind a window end are late: probed and re-read
 	cfg.PollInterval = 10 * time.Millisecond
 
 	f := NewFactory()

@@ -66,20 +66,17 @@ func batchLen(events []jumpcloud.Event, maxBytes int) int {
 // commit records slice i's progress: offset events of page delivered (pageDone: all of them
 // that belong to the slice, which moves past the page, or ends when it was stopped by a split)
 // and stores it.
-func (s *stream) commit(ctx context.Context, i int, page *jumpcloud.Page, offset int, pageDone, stopped bool) error {
+func (s *stream) commit(deliverCtx context.Context, i int, page *jumpcloud.Page, offset int, pageDone, stopped bool) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	sl := &s.cp.Slices[i]
 	if pageDone {
-		if len(page.SearchAfter) > 0 {
-			sl.SearchAfter = page.SearchAfter
-		}
-		sl.Delivered, sl.LastID, sl.Done = 0, "", page.Last || stopped
+		s.cp.pageDelivered(i, page.SearchAfter, page.Last || stopped)
 	} else {
-		sl.Delivered, sl.LastID = offset, page.Events[offset-1].Key
+		s.cp.batchDelivered(i, offset, page.Events[offset-1].Key)
 	}
-	s.dirty = true
-	if err := s.persistLocked(ctx); err != nil {
+	s.changed()
+	w := s.snapshotLocked()
+	s.mu.Unlock()
+	if err := s.write(deliverCtx, w); err != nil {
 		return err
 	}
 	if offset > 0 {
@@ -89,8 +86,9 @@ func (s *stream) commit(ctx context.Context, i int, page *jumpcloud.Page, offset
 }
 
 // deliver drops already delivered ids, hands the rest to the next consumer and, once accepted,
-// records the ids that the next window's overlap may read again. A refusal is retried with
-// backoff on the same events (the page stays in memory), with the status FirstPartyGeneric.
+// records the ids that a probe counts and a re-read may read again (remember). A refusal is
+// retried with backoff on the same events (the page stays in memory), with the status
+// FirstPartyGeneric.
 func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Event) error {
 	fresh := s.dropSeen(ctx, events)
 	if len(fresh) == 0 {
@@ -177,16 +175,14 @@ func (s *stream) dropSeen(ctx context.Context, events []jumpcloud.Event) []jumpc
 	return fresh
 }
 
-// remember adds the ids of delivered events that the next window's overlap re-scan may read
-// again, and records how far behind collection is.
+// remember adds to the seen-id set the delivered events of the probe range (the probe after
+// this window counts them, a re-read leaves them out or drops them), and records how far
+// behind collection is.
 func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 	s.mu.Lock()
 	cp := s.cp
 	// From the probe start on: the probe after this window, or the one settling it.
-	overlapFrom := cp.WindowEnd.Add(-s.r.cfg.Overlap)
-	if !cp.ProbeFrom.IsZero() {
-		overlapFrom = minTime(overlapFrom, cp.ProbeFrom)
-	}
+	probeFrom := cp.seenFrom(s.r.cfg.Overlap)
 	var newest, newestEvicted time.Time
 	evicted := 0
 	for i := range fresh {
@@ -195,18 +191,18 @@ func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 			newest = ts
 		}
 		if ts.IsZero() {
-			ts = cp.WindowEnd // no time: keep its id as long as this window's overlap lasts
+			ts = cp.WindowEnd // no time: keep its id as long as this window's probe range lasts
 		}
-		if s.r.cfg.Overlap > 0 && fresh[i].Key != "" && !ts.Before(overlapFrom) {
+		if s.r.cfg.Overlap > 0 && fresh[i].Key != "" && !ts.Before(probeFrom) {
 			n, t := cp.Seen.add(fresh[i].Key, ts, s.r.cfg.MaxSeenIDs)
 			evicted, newestEvicted = evicted+n, maxTime(newestEvicted, t)
-			s.seenDirty = true
+			s.seenChanged()
 		}
 	}
 	if evicted > 0 {
 		// The set no longer knows what was delivered before: no probe may count there.
-		cp.FinalBefore = maxTime(cp.FinalBefore, ceilMillis(newestEvicted.Add(time.Nanosecond)))
-		s.dirty = true
+		cp.evicted(newestEvicted)
+		s.changed()
 	}
 	s.mu.Unlock()
 	if evicted > 0 {

@@ -71,7 +71,9 @@ func TestDeliversEveryEventOnceInOrderAcrossPagesAndWindows(t *testing.T) {
 		rl := ld.ResourceLogs().At(0)
 		assert.Equal(t, map[string]any{
 			"_sourceName": "JumpCloud Directory Insights", "_sourceCategory": "security/jumpcloud",
-			"_siemForward": "true", "team": "secops", "_parser": "/Parsers/System/JumpCloud/JumpCloud Directory Insights",
+			"_siemForward": "true", "team": "secops",
+			// _siemForward true without a _parser: Cloud SIEM's JumpCloud parser (config.go).
+			"_parser": "/Parsers/System/JumpCloud/JumpCloud Directory Insights",
 		}, rl.Resource().Attributes().AsRaw())
 		lrs := rl.ScopeLogs().At(0).LogRecords()
 		for i := 0; i < lrs.Len(); i++ {
@@ -134,7 +136,7 @@ func TestLateEventsInsideTheOverlapAreDeliveredOnce(t *testing.T) {
 	startReceiver(t, cfg, newStatusHost(), sink)
 
 	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 340 }, "late events were lost")
-	waitForMorePolls(t, sim, 6) // several more overlap re-scans
+	waitForMorePolls(t, sim, 6) // several more polls, each probing the overlap
 	got := recordIDs(sink.AllLogs())
 	assert.Len(t, got, 340)
 	seen := map[string]bool{}

@@ -346,8 +346,8 @@ func TestComponentStatusFromStreams(t *testing.T) {
 			s := newStatusReporter(zap.NewNop(), tb)
 			host := statustest.NewHost()
 			s.setHost(host)
-			s.register("a")
-			s.register("b")
+			s.register("a", nil)
+			s.register("b", nil)
 			s.setAll(stateStarted)
 			for _, c := range tt.changes {
 				var err error

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -65,7 +64,7 @@ func (s *stream) fetchPage(ctx context.Context, i int, cursor []byte, delivered 
 		fp.err = ctx.Err() // shutting down: not a failure of the API
 		return fp
 	}
-	s.countRequest(ctx, err)
+	s.r.countRequest(ctx, err, s.attrs)
 	s.countRefused(ctx, err)
 	if err == nil {
 		err = checkPage(fp.page)
@@ -120,13 +119,6 @@ func (s *stream) fetched(i int, page *jumpcloud.Page) (events []jumpcloud.Event,
 		lv.pageSpan = events[len(events)-1].Timestamp.Sub(events[0].Timestamp)
 	}
 	return events, stopped
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // checkPage refuses a page that cannot be paged past safely. (A cursor that is not the page's

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
@@ -42,6 +40,13 @@ const maxGroupCounts = 64
 // event, re-reading it after a crash costs an empty page).
 const persistSkippedEvery = 5 * time.Minute
 
+// The hand-off of a parked stream's checkpoint. A stream parks in wait once caught up; its
+// goroutine then does nothing. While it is parked the shared probe reads its probe range
+// (probeStartLocked, delivered) and, when a real count shows nothing new, moves its window end
+// itself (skipWindow) and stores it at most every persistSkippedEvery (persistIfStale), under
+// the stream's lock like any change of its checkpoint. release hands the stream back: from then
+// on only the stream's own goroutine changes its checkpoint, until it parks again. What the
+// probe found rides along in the stream's woken and mustRead.
 type groupProber struct {
 	r  *diReceiver
 	mu sync.Mutex
@@ -76,8 +81,8 @@ func (s *stream) startsCaughtUp() bool {
 	if s.cp.InWindow {
 		return false
 	}
-	end, tail, _ := s.nextWindowEnd(true)
-	return tail && end.After(s.cp.WindowEnd)
+	_, tail, _ := s.cp.nextWindow(s.r.now(), rulesOf(s.r.cfg), true)
+	return tail
 }
 
 // wait parks the caught-up stream until the shared probe finds something for it to collect;
@@ -111,16 +116,16 @@ func (g *groupProber) release(s *stream) {
 // run probes the waiting streams every poll_interval until ctx ends: a poll starts
 // poll_interval after the previous one started, at once when that one took longer (under
 // max_requests_per_second the counts of thousands of organizations take a while).
-func (g *groupProber) run(ctx context.Context) {
+func (g *groupProber) run(ctx, deliverCtx context.Context) {
 	wait := g.r.cfg.PollInterval
 	for httpretry.Sleep(ctx, wait) {
 		started := time.Now()
-		g.poll(ctx)
+		g.poll(ctx, deliverCtx)
 		wait = max(g.r.cfg.PollInterval-time.Since(started), 0)
 	}
 }
 
-func (g *groupProber) poll(ctx context.Context) {
+func (g *groupProber) poll(ctx, deliverCtx context.Context) {
 	g.mu.Lock()
 	members := make([]*stream, 0, len(g.waiting))
 	for s := range g.waiting {
@@ -136,14 +141,14 @@ func (g *groupProber) poll(ctx context.Context) {
 	end := g.r.now().Add(-g.r.cfg.SettleDelay).Truncate(time.Millisecond).UTC()
 	// Enough halving counts to find a few active organizations in every group in one poll:
 	// a search left for the next poll repeats the groups' first counts.
-	budget := max(maxGroupCounts, 8*((len(members)+maxOrgsPerQuery-1)/maxOrgsPerQuery))
+	countsLeft := max(maxGroupCounts, 8*((len(members)+maxOrgsPerQuery-1)/maxOrgsPerQuery))
 	for len(members) > 0 && ctx.Err() == nil {
 		n := min(len(members), maxOrgsPerQuery)
 		if n == 1 {
 			g.release(members[0]) // alone, it probes on its own at the same cost
 		} else {
-			budget++ // the first count of each group is not limited
-			g.probe(ctx, members[:n], end, &budget)
+			countsLeft++ // the first count of each group is not limited
+			g.probe(ctx, deliverCtx, members[:n], end, &countsLeft)
 		}
 		members = members[n:]
 	}
@@ -152,28 +157,28 @@ func (g *groupProber) poll(ctx context.Context) {
 // probe counts the members' probe ranges ending at end in one shared query, from the earliest
 // of their starts, and decides; it returns the count (ok false when there is none: the
 // budget is spent, or the count failed).
-func (g *groupProber) probe(ctx context.Context, members []*stream, end time.Time, budget *int) (n int64, ok bool) {
+func (g *groupProber) probe(ctx, deliverCtx context.Context, members []*stream, end time.Time, countsLeft *int) (n int64, ok bool) {
 	start := end
 	for _, s := range members {
 		s.mu.Lock()
 		start = minTime(start, s.probeStartLocked())
 		s.mu.Unlock()
 	}
-	if !end.After(start) || *budget <= 0 {
+	if !end.After(start) || *countsLeft <= 0 {
 		// Polled again within the same millisecond (nothing settled since), or the poll's
 		// counts are spent: decided at the next poll.
 		return 0, false
 	}
-	*budget--
+	*countsLeft--
 	n, err := g.count(ctx, orgIDs(members), start, end)
 	switch {
 	case ctx.Err() != nil:
 		return 0, false
 	case err != nil:
-		g.failed(ctx, members, end, err, budget)
+		g.failed(ctx, deliverCtx, members, end, err, countsLeft)
 		return 0, false
 	}
-	g.decide(ctx, members, end, n, true, budget)
+	g.decide(ctx, deliverCtx, members, end, n, true, countsLeft)
 	return n, true
 }
 
@@ -198,29 +203,28 @@ func delivered(members []*stream, end time.Time) int64 {
 // right half's count derived (n minus the left's). A derived count only routes the search: it
 // can come out too low (events visible between the two counts), so it never skips anyone; a
 // half it finds nothing in stays parked, counted again at the next poll.
-func (g *groupProber) decide(ctx context.Context, members []*stream, end time.Time, n int64, counted bool, budget *int) {
-	d := delivered(members, end)
-	switch {
-	case n == d && counted:
+func (g *groupProber) decide(ctx, deliverCtx context.Context, members []*stream, end time.Time, n int64, counted bool, countsLeft *int) {
+	switch groupDecision(n, delivered(members, end), counted, len(members)) {
+	case groupSkip:
 		for _, s := range members {
 			s.skipWindow(end)
-			s.persistIfStale(ctx)
+			s.persistIfStale(deliverCtx)
 			if state, _ := s.r.status.streamState(s.spec.name()); state != stateCollecting {
 				// The API answered for it: authenticated, nothing to collect.
 				s.setState(stateCollecting, errNone, nil)
 			}
 		}
 		return
-	case n < d && counted:
+	case groupRelease:
 		// The API counts fewer events than they delivered: each counts on its own, which
 		// detects it and stops skipping windows on counts for that organization.
 		for _, s := range members {
 			g.release(s)
 		}
 		return
-	case n <= d:
+	case groupParked:
 		return // derived: nothing found, counted again at the next poll
-	case len(members) == 1:
+	case groupWake:
 		// Something new: its step reads its window without counting first.
 		members[0].mustRead.Store(true)
 		g.release(members[0])
@@ -228,18 +232,18 @@ func (g *groupProber) decide(ctx context.Context, members []*stream, end time.Ti
 	}
 	half := len(members) / 2
 	left, right := members[:half], members[half:]
-	nl, ok := g.probe(ctx, left, end, budget)
+	nl, ok := g.probe(ctx, deliverCtx, left, end, countsLeft)
 	if !ok {
 		return // the right half stays parked: decided at the next poll
 	}
-	g.decide(ctx, right, end, n-nl, false, budget)
+	g.decide(ctx, deliverCtx, right, end, n-nl, false, countsLeft)
 }
 
 // failed handles a shared count that failed: a 400 means an organization of the group is
 // refused, so the group is halved (each half counted) until it is alone and takes its own
 // step, which names it while the others go on; any other failure wakes every member for a step
 // of its own (the count is advisory).
-func (g *groupProber) failed(ctx context.Context, members []*stream, end time.Time, err error, budget *int) {
+func (g *groupProber) failed(ctx, deliverCtx context.Context, members []*stream, end time.Time, err error, countsLeft *int) {
 	if jumpcloud.StatusCodeOf(err) != http.StatusBadRequest || len(members) == 1 {
 		for _, s := range members {
 			g.release(s)
@@ -247,8 +251,8 @@ func (g *groupProber) failed(ctx context.Context, members []*stream, end time.Ti
 		return
 	}
 	half := len(members) / 2
-	g.probe(ctx, members[:half], end, budget)
-	g.probe(ctx, members[half:], end, budget)
+	g.probe(ctx, deliverCtx, members[:half], end, countsLeft)
+	g.probe(ctx, deliverCtx, members[half:], end, countsLeft)
 }
 
 func orgIDs(members []*stream) []string {
@@ -259,38 +263,27 @@ func orgIDs(members []*stream) []string {
 	return orgs
 }
 
-// count is one shared, advisory POST /events/count for several organizations, cut after
-// countTimeout, counted in the API request metric.
+// count is one shared, advisory POST /events/count for several organizations (countEvents:
+// timeout, request metric, a 429 pauses every stream), counted without an organization.
 func (g *groupProber) count(ctx context.Context, orgs []string, start, end time.Time) (int64, error) {
-	var n int64
-	err := g.r.budget.do(ctx, func(ctx context.Context) error {
-		cctx, cancel := context.WithTimeout(ctx, min(countTimeout, g.r.cfg.Timeout))
-		defer cancel()
-		q := jumpcloud.Query{Service: g.r.services, StartTime: start, EndTime: end, OrgIDs: orgs}
-		var err error
-		n, err = g.r.client.Count(cctx, q)
-		return err
-	})
-	if ctx.Err() != nil {
-		return 0, ctx.Err()
-	}
-	code := 200
-	if err != nil {
-		code = jumpcloud.StatusCodeOf(err)
+	q := jumpcloud.Query{Service: g.r.services, StartTime: start, EndTime: end, OrgIDs: orgs}
+	n, err := g.r.countEvents(ctx, q, nil)
+	if err != nil && ctx.Err() == nil {
 		g.r.settings.Logger.Debug("Shared count failed", zap.Int("organizations", len(orgs)), zap.Error(err))
 	}
-	g.r.telemetry.JumpcloudAPIRequests.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(attribute.Int("http.response.status_code", code))))
 	return n, err
 }
 
 // persistIfStale stores a checkpoint whose window end the shared probe moved when the stored
 // one is older than persistSkippedEvery.
-func (s *stream) persistIfStale(ctx context.Context) {
+func (s *stream) persistIfStale(deliverCtx context.Context) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.dirty || s.r.now().Sub(s.persistedAt) < persistSkippedEvery {
+	if s.changes == s.stored || s.r.now().Sub(s.persistedAt) < persistSkippedEvery {
+		s.mu.Unlock()
 		return
 	}
+	w := s.snapshotLocked()
+	s.mu.Unlock()
 	// A failed store is retried by the next one; the window end holds in memory meanwhile.
-	_ = s.persistLocked(ctx)
+	_ = s.write(deliverCtx, w)
 }

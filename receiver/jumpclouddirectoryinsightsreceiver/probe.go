@@ -3,9 +3,7 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -55,17 +53,10 @@ func (s *stream) count(ctx context.Context, start, end time.Time) (n int64, ok b
 
 // countErr is count returning the failure (nil when the count is usable).
 func (s *stream) countErr(ctx context.Context, start, end time.Time) (n int64, err error) {
-	err = s.r.budget.do(ctx, func(ctx context.Context) error {
-		cctx, cancel := context.WithTimeout(ctx, min(countTimeout, s.r.cfg.Timeout))
-		defer cancel()
-		var err error
-		n, err = s.client.Count(cctx, s.query(start, end))
-		return err
-	})
+	n, err = s.r.countEvents(ctx, s.query(start, end), s.attrs)
 	if ctx.Err() != nil {
 		return 0, ctx.Err()
 	}
-	s.countRequest(ctx, err)
 	if err == nil {
 		if s.countFailing.Swap(false) {
 			s.r.settings.Logger.Info("POST /events/count answers again: late events are probed with it",
@@ -75,9 +66,6 @@ func (s *stream) countErr(ctx context.Context, start, end time.Time) (n int64, e
 	}
 	reason := countFailureReason(err)
 	s.r.telemetry.JumpcloudCountFailures.Add(ctx, 1, s.metricOpt(attribute.String(attrKeyCountFailureReason, reason)))
-	if jumpcloud.StatusCodeOf(err) == 429 {
-		s.retryDelay(s.r.cfg.BackOff.InitialInterval, err) // pauses every stream
-	}
 	if !s.countFailing.Swap(true) {
 		s.r.settings.Logger.Warn("POST /events/count failed: collecting without it (windows sliced by time; late events found by one re-read of each range, overlap + settle_delay after it happened)",
 			zap.String("organization", s.spec.name()), zap.String("reason", reason), zap.Error(err))
@@ -100,57 +88,16 @@ func countFailureReason(err error) string {
 	}
 }
 
-// deliveredIndex answers how many delivered events fall in a range: the times of the seen-id
-// set, sorted.
-type deliveredIndex struct {
-	times []int64 // Unix nanoseconds, sorted
-}
-
-// deliveredIndexLocked snapshots the delivered events from from on; the caller holds s.mu.
-func (s *stream) deliveredIndexLocked(from time.Time) *deliveredIndex {
-	ix := &deliveredIndex{}
-	f := from.UnixNano()
-	for _, ts := range s.cp.Seen {
-		if n := ts.UnixNano(); n >= f {
-			ix.times = append(ix.times, n)
-		}
-	}
-	slices.Sort(ix.times)
-	return ix
-}
-
+// deliveredIndex snapshots the delivered events from from on (checkpoint.deliveredFrom).
 func (s *stream) deliveredIndex(from time.Time) *deliveredIndex {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.deliveredIndexLocked(from)
+	return s.cp.deliveredFrom(from)
 }
 
-// between is the number of delivered events in [a, b). A range where the API counts more than
-// it returns is re-read on every poll (a re-read that leaves the delivered ids out costs an
-// empty page): never taken as delivered, so no late event can hide behind it.
-func (ix *deliveredIndex) between(a, b time.Time) int64 {
-	lo, _ := slices.BinarySearch(ix.times, a.UnixNano())
-	hi, _ := slices.BinarySearch(ix.times, b.UnixNano())
-	return int64(hi - lo)
-}
-
-// probeStartLocked is where the probe range starts: overlap before the window end, or where the
-// probe range of a tail window whose late events are not settled yet starts (ProbeFrom), never
-// before FinalBefore or the retention, on a whole millisecond. The caller holds s.mu.
+// probeStartLocked is checkpoint.probeStart now; the caller holds s.mu.
 func (s *stream) probeStartLocked() time.Time {
-	start := s.cp.WindowEnd.Add(-s.r.cfg.Overlap)
-	if !s.cp.ProbeFrom.IsZero() {
-		start = minTime(start, s.cp.ProbeFrom)
-	}
-	start = maxTime(start, s.cp.FinalBefore)
-	return ceilMillis(maxTime(start, s.retentionFloor())).UTC()
-}
-
-func ceilMillis(t time.Time) time.Time {
-	if c := t.Truncate(time.Millisecond); c.Before(t) {
-		return c.Add(time.Millisecond)
-	}
-	return t
+	return s.cp.probeStart(s.r.now(), s.r.cfg.Overlap)
 }
 
 // startProbe counts the probe range that ends at end, the end of the window about to be read.
@@ -182,17 +129,14 @@ func (s *stream) startProbe(ctx context.Context, end time.Time) (counted, nothin
 	return true, n == d && !s.countDeficit.Load()
 }
 
-// skipWindow moves the window end to end without reading it: the probe range [probe start,
-// end) was counted and holds nothing that was not delivered. What is before the probe start is
-// final: it was in the previous probe range, counted when its events were all visible.
+// skipWindow moves the window end to end without reading it (checkpoint.skipWindow).
 func (s *stream) skipWindow(end time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cp.FinalBefore = maxTime(s.cp.FinalBefore, s.probeStartLocked())
-	s.cp.WindowEnd = maxTime(s.cp.WindowEnd, end)
-	s.cp.ProbeFrom = time.Time{}
-	s.pruneSeen()
-	s.dirty = true
+	if s.cp.skipWindow(end, s.r.now(), s.r.cfg.Overlap) > 0 {
+		s.seenChanged()
+	}
+	s.changed()
 }
 
 // lateRanges returns, once the tail window has been delivered, the ranges of its probe range
@@ -204,14 +148,13 @@ func (s *stream) skipWindow(end time.Time) {
 // or maxProbeCounts is spent. ok is false when the count failed.
 func (s *stream) lateRanges(ctx context.Context) (late []sliceProgress, final time.Time, ok bool) {
 	s.mu.Lock()
-	if s.cp.ProbeFrom.IsZero() {
-		s.mu.Unlock()
-		return nil, time.Time{}, true
-	}
 	// From the probe start: never before FinalBefore (ids evicted from the seen-id set while
 	// the window was read moved it) or the retention.
-	from, to := s.probeStartLocked(), s.cp.WindowEnd
+	from, to, open := s.cp.lateProbeRange(s.r.now(), s.r.cfg.Overlap)
 	s.mu.Unlock()
+	if !open {
+		return nil, time.Time{}, true
+	}
 	if !to.After(from) {
 		return nil, from, true
 	}
@@ -220,61 +163,43 @@ func (s *stream) lateRanges(ctx context.Context) (late []sliceProgress, final ti
 	if !ok {
 		return nil, time.Time{}, false
 	}
-	budget := maxProbeCounts
-	return s.narrow(ctx, ix, from, to, n, &budget), from, true
+	countsLeft := maxProbeCounts
+	return s.narrow(ctx, ix, from, to, n, &countsLeft), from, true
 }
 
 // narrow bisects [a, b), which holds c events by the API's count, down to the ranges holding
-// its undelivered ones (two counts per level).
-func (s *stream) narrow(ctx context.Context, ix *deliveredIndex, a, b time.Time, c int64, counts *int) []sliceProgress {
-	d := ix.between(a, b)
-	missing := c - d
-	if missing <= 0 {
+// its undelivered ones (two counts per level, taken from *countsLeft).
+func (s *stream) narrow(ctx context.Context, ix *deliveredIndex, a, b time.Time, c int64, countsLeft *int) []sliceProgress {
+	action := narrowDecision(c, ix.between(a, b), !s.exclusionOff.Load())
+	if action == narrowNothing {
 		return nil
 	}
-	leaf := []sliceProgress{{Start: a, End: b, Count: c}}
+	leaf := []sliceProgress{{Start: a, End: b}}
 	mid := a.Add(b.Sub(a) / 2).Truncate(time.Millisecond)
-	// Re-read when it costs at most one event already delivered per missing one, or when the
-	// delivered ones can be left out of the answer (excluded by id).
-	cheap := d <= missing || (!s.exclusionOff.Load() && d <= maxExcludedIDs)
-	if cheap || !mid.After(a) || *counts <= 0 {
+	if action == narrowReRead || !mid.After(a) || *countsLeft <= 0 {
 		return leaf
 	}
 	// Both halves are counted: a right half derived as c minus the left could come out too low
-	// (events visible between the two counts) and leave a late event unread just before its
+	// (events visible between the two countsLeft) and leave a late event unread just before its
 	// range leaves the probe range.
-	*counts -= 2
+	*countsLeft -= 2
 	left, okl := s.count(ctx, a, mid)
 	right, okr := s.count(ctx, mid, b)
 	if !okl || !okr {
 		return leaf
 	}
-	return append(s.narrow(ctx, ix, a, mid, left, counts), s.narrow(ctx, ix, mid, b, right, counts)...)
+	return append(s.narrow(ctx, ix, a, mid, left, countsLeft), s.narrow(ctx, ix, mid, b, right, countsLeft)...)
 }
 
-// excludedIDs lists the ids of the events delivered in [start, end) for a re-read to leave out,
-// or none: not a re-read, exclusion refused by the API before, ids without a real id (digest
-// keys), or more than maxExcludedIDs of them (the seen-id set then drops what is re-read).
+// excludedIDs lists the ids of the events delivered in [start, end) for a re-read to leave
+// out (checkpoint.excludedIDs), or none once the API refused exclusion.
 func (s *stream) excludedIDs(start, end time.Time) []string {
 	if s.exclusionOff.Load() {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.cp.Rescan {
-		return nil
-	}
-	var ids []string
-	for key, ts := range s.cp.Seen {
-		if ts.Before(start) || !ts.Before(end) || strings.HasPrefix(key, jumpcloud.DigestKeyPrefix) {
-			continue
-		}
-		if len(ids) == maxExcludedIDs {
-			return nil
-		}
-		ids = append(ids, key)
-	}
-	return ids
+	return s.cp.excludedIDs(start, end)
 }
 
 // exclusionRefused turns the exclusion of delivered ids off for the stream after the API
@@ -311,48 +236,29 @@ func (s *stream) gapRanges(ctx context.Context) (late []sliceProgress, final tim
 	if !ok {
 		return []sliceProgress{{Start: start, End: end}}, end
 	}
-	budget := maxProbeCounts
-	return s.narrow(ctx, ix, start, end, n, &budget), end
+	countsLeft := maxProbeCounts
+	return s.narrow(ctx, ix, start, end, n, &countsLeft), end
 }
 
-// unprobedRanges is the re-read that stands in for the probe while /events/count fails: the
-// tail window's probe range up to overlap + settle_delay before now (its late events have all
-// become visible), read once, which makes it final; the seen-id set drops what was delivered
-// already.
+// unprobedRanges is the re-read that stands in for the probe while /events/count fails
+// (checkpoint.unprobedRange); the seen-id set drops what was delivered already.
 func (s *stream) unprobedRanges() (late []sliceProgress, final time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	from := s.probeStartLocked()
-	if s.cp.ProbeFrom.IsZero() {
-		from = maxTime(maxTime(s.cp.FinalBefore, s.cp.WindowStart.Add(-s.r.cfg.Overlap)), s.retentionFloor())
-	}
-	// An event visible within overlap + settle_delay of its time is visible now when older.
-	to := minTime(s.cp.WindowEnd, s.r.now().Add(-s.r.cfg.Overlap-s.r.cfg.SettleDelay)).Truncate(time.Millisecond).UTC()
-	if !to.After(from) {
-		// Nothing is overlap old yet: the next probe starts at from again.
-		return nil, time.Time{}
-	}
-	return []sliceProgress{{Start: from, End: to}}, to
+	return s.cp.unprobedRange(s.r.now(), rulesOf(s.r.cfg))
 }
 
-// settle records that the probe range is settled up to final (what is before it is final; zero
-// leaves FinalBefore and the open probe range as they are) and makes the late ranges the window
-// being collected, a re-read inside what was read already (WindowEnd stays). Both are stored
-// at once, before anything is re-read: a stop in between must not leave the range final without
-// its re-read.
-func (s *stream) settle(ctx context.Context, final time.Time, late []sliceProgress) error {
+// settle records that the probe range is settled up to final and makes the late ranges the
+// window being collected (checkpoint.settle). Both are stored at once, before anything is
+// re-read: a stop in between must not leave the range final without its re-read.
+func (s *stream) settle(deliverCtx context.Context, final time.Time, late []sliceProgress) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	cp := s.cp
-	if !final.IsZero() {
-		cp.FinalBefore = maxTime(cp.FinalBefore, final)
-		cp.ProbeFrom = time.Time{}
-	}
+	s.cp.settle(final, late)
 	if len(late) > 0 {
-		cp.InWindow, cp.Rescan = true, true
-		cp.WindowStart, cp.Slices = late[0].Start, late
 		s.live = nil
 	}
-	s.dirty = true
-	return s.persistLocked(ctx)
+	s.changed()
+	w := s.snapshotLocked()
+	s.mu.Unlock()
+	return s.write(deliverCtx, w)
 }

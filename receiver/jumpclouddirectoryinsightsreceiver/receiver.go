@@ -37,9 +37,9 @@ type diReceiver struct {
 	httpClient *http.Client
 	storage    storage.Client
 	streams    []*stream
-	// client is the API client of every stream; group the shared probe of the organizations
-	// (nil with fewer than two).
-	client *jumpcloud.Client
+	// client is the API of every stream (the HTTP client Start builds; a model of the API in
+	// tests); group the shared probe of the organizations (nil with fewer than two).
+	client eventsAPI
 	group  *groupProber
 
 	cancel, cancelDelivery context.CancelFunc
@@ -74,8 +74,8 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*diRec
 	}
 	orgs := 0
 	for _, spec := range cfg.streams() {
-		r.status.register(spec.name())
-		r.streams = append(r.streams, r.newStream(spec, nil))
+		r.status.register(spec.name(), spec.metricAttrs())
+		r.streams = append(r.streams, r.newStream(spec))
 		if spec.orgID != "" {
 			orgs++
 		}
@@ -147,7 +147,7 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			r.group.run(runCtx)
+			r.group.run(runCtx, deliveryCtx)
 		}()
 	}
 	return nil
@@ -162,7 +162,7 @@ func (s *stream) load(ctx context.Context, sc storage.Client) error {
 	}
 	logger := s.r.settings.Logger.With(zap.String("organization", s.spec.name()))
 	if cp == nil {
-		cp = s.freshCheckpoint()
+		cp = freshCheckpoint(s.r.now(), s.r.cfg.InitialLookback)
 		logger.Info("No checkpoint stored: starting backfill",
 			zap.Time("start_time", cp.WindowEnd), zap.Duration("initial_lookback", s.r.cfg.InitialLookback))
 	} else {
@@ -170,14 +170,7 @@ func (s *stream) load(ctx context.Context, sc storage.Client) error {
 			zap.Bool("in_window", cp.InWindow), zap.Time("window_start", cp.WindowStart),
 			zap.Time("window_end", cp.WindowEnd), zap.Int("slices", len(cp.Slices)), zap.Int("seen_ids", len(cp.Seen)))
 		s.repairCheckpoint(cp)
-		if cp.FinalBefore.IsZero() {
-			// Stored when windows re-read an overlap: everything before it was final.
-			cp.FinalBefore = cp.WindowEnd.Add(-s.r.cfg.Overlap)
-			if cp.NoOverlap {
-				cp.FinalBefore = cp.WindowEnd
-			}
-		}
-		cp.NoOverlap = false
+		cp.upgrade(s.r.cfg.Overlap)
 	}
 	cp.Query = s.queryFingerprint()
 	s.cp, s.adopted = cp, adopted

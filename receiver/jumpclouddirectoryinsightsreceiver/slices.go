@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 	"go.uber.org/zap"
 )
@@ -70,7 +69,7 @@ const maxSlicesPerWindow = 64
 
 // nextSlice hands a worker whose slice is done the next slice to collect: one narrowed off
 // another that no worker has taken yet, else a split of a running one (splitSlice).
-func (s *stream) nextSlice(ctx context.Context) (int, bool) {
+func (s *stream) nextSlice(deliverCtx context.Context) (int, bool) {
 	s.mu.Lock()
 	for i := range s.cp.Slices {
 		if !s.cp.Slices[i].Done && !s.live[i].claimed {
@@ -80,7 +79,7 @@ func (s *stream) nextSlice(ctx context.Context) (int, bool) {
 		}
 	}
 	s.mu.Unlock()
-	return s.splitSlice(ctx)
+	return s.splitSlice(deliverCtx)
 }
 
 // narrowFloor is the shortest slice that a 500 halves: below it a 500 is a transient error.
@@ -91,33 +90,27 @@ const narrowFloor = time.Minute
 // at the midpoint of the time it has left, and a new slice, for a free worker, covers the rest.
 // The slice's search_after is kept: it is a position in the sort order, valid for the
 // narrower end_time. It reports false when the slice is already shorter than narrowFloor.
-func (s *stream) narrowSlice(ctx context.Context, i int) bool {
+func (s *stream) narrowSlice(deliverCtx context.Context, i int) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if len(s.cp.Slices) >= maxSlicesPerWindow {
+		s.mu.Unlock()
 		return false
 	}
-	sl := &s.cp.Slices[i]
-	from := sl.Start
-	if len(sl.SearchAfter) > 0 {
-		from = maxTime(from, s.live[i].fetchedTo)
-	}
-	end := sl.end()
-	if end.Sub(from) <= narrowFloor {
+	mid, ok := halveSlice(s.cp.Slices[i], s.live[i].fetchedTo)
+	if !ok {
+		s.mu.Unlock()
 		return false
 	}
-	mid := from.Add(end.Sub(from) / 2).Truncate(time.Millisecond)
-	if !mid.After(from) {
-		return false
-	}
-	sl.End, sl.StopAt = mid, time.Time{}
-	s.cp.Slices = append(s.cp.Slices, sliceProgress{Start: mid, End: end})
+	start, end := s.cp.Slices[i].Start, s.cp.Slices[i].end()
+	s.cp.narrowSlice(i, mid)
 	s.live = append(s.live, sliceLive{})
-	s.dirty = true
+	s.changed()
+	w := s.snapshotLocked()
+	s.mu.Unlock()
 	// A failed store is retried by the next commit; the narrowing holds in memory meanwhile.
-	_ = s.persistLocked(ctx)
+	_ = s.write(deliverCtx, w)
 	s.r.settings.Logger.Debug("Query answered 500: slice narrowed", zap.String("organization", s.spec.name()),
-		zap.Time("slice_start", sl.Start), zap.Time("narrowed_to", mid), zap.Time("rest_until", end))
+		zap.Time("slice_start", start), zap.Time("narrowed_to", mid), zap.Time("rest_until", end))
 	return true
 }
 
@@ -126,39 +119,32 @@ func (s *stream) narrowSlice(ctx context.Context, i int) bool {
 // that slice now stops at the split point (StopAt: its query, and so its search_after, stay
 // the same), a new slice covers [split point, its end). It returns the new slice's index, or
 // false when there is nothing worth splitting.
-func (s *stream) splitSlice(ctx context.Context) (int, bool) {
+func (s *stream) splitSlice(deliverCtx context.Context) (int, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	i, ok := s.splitSliceLocked()
+	if !ok {
+		s.mu.Unlock()
+		return 0, false
+	}
+	w := s.snapshotLocked()
+	s.mu.Unlock()
+	// A failed store is retried by the next commit; the split holds in memory meanwhile.
+	_ = s.write(deliverCtx, w)
+	return i, true
+}
+
+// splitSliceLocked makes the split of splitSlice; the caller holds s.mu.
+func (s *stream) splitSliceLocked() (int, bool) {
 	if len(s.cp.Slices) >= maxSlicesPerWindow {
 		return 0, false
 	}
-	best, bestLeft := -1, time.Duration(0)
-	for i := range s.cp.Slices {
-		sl, lv := &s.cp.Slices[i], &s.live[i]
-		if sl.Done || !lv.running || lv.pageSpan <= 0 {
-			continue
-		}
-		if left := sl.end().Sub(lv.fetchedTo); left > 2*lv.pageSpan && left > bestLeft {
-			best, bestLeft = i, left
-		}
-	}
-	if best < 0 {
+	best, at, ok := splitPoint(s.cp.Slices, s.live)
+	if !ok {
 		return 0, false
 	}
-	victim := &s.cp.Slices[best]
-	// On a whole millisecond (the API's ordering precision), after everything the victim
-	// fetched: what it fetched or delivered stays its own.
-	at := s.live[best].fetchedTo.Add(bestLeft / 2).Truncate(time.Millisecond)
-	if !at.After(s.live[best].fetchedTo) {
-		return 0, false
-	}
-	end := victim.end()
-	victim.StopAt = at
-	s.cp.Slices = append(s.cp.Slices, sliceProgress{Start: at, End: end})
+	s.cp.splitSlice(best, at)
 	s.live = append(s.live, sliceLive{claimed: true})
-	s.dirty = true
-	// A failed store is retried by the next commit; the split holds in memory meanwhile.
-	_ = s.persistLocked(ctx)
+	s.changed()
 	return len(s.cp.Slices) - 1, true
 }
 
@@ -219,13 +205,11 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 		if jumpcloud.StatusCodeOf(err) == http.StatusInternalServerError && s.narrowSlice(deliverCtx, i) {
 			continue // too expensive: retried at once on half the time
 		}
-		etype := classify(err)
-		s.setState(stateError, etype, err)
-		if etype == errThirdPartyConfig {
-			return err
-		}
-		if !httpretry.Sleep(ctx, s.retryDelay(bo.NextBackOff(), err)) {
-			return ctx.Err()
+		if !s.waitToRetry(ctx, bo, err) {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err // a configuration error: every slice stops
 		}
 	}
 }

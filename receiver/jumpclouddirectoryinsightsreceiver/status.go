@@ -83,6 +83,8 @@ type streamStatus struct {
 	state sourceState
 	etype errorType
 	err   error
+	// attrs are the stream's attributes of the transitions metric (streamSpec.metricAttrs).
+	attrs []attribute.KeyValue
 }
 
 func newStatusReporter(logger *zap.Logger, tb *metadata.TelemetryBuilder) *statusReporter {
@@ -95,12 +97,13 @@ func (s *statusReporter) setHost(host component.Host) {
 	s.mu.Unlock()
 }
 
-// register adds a stream in state Pending (before Start reports Started for all).
-func (s *statusReporter) register(stream string) {
+// register adds a stream (its name, and its metric attributes) in state Pending (before Start
+// reports Started for all).
+func (s *statusReporter) register(stream string, attrs []attribute.KeyValue) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.streams[stream]; !ok {
-		s.streams[stream] = &streamStatus{state: statePending}
+		s.streams[stream] = &streamStatus{state: statePending, attrs: attrs}
 		s.order = append(s.order, stream)
 	}
 }
@@ -166,10 +169,9 @@ func (s *statusReporter) transition(stream string, state sourceState, etype erro
 	st.state, st.etype, st.err = state, etype, err
 
 	fields := []zap.Field{zap.String("source_state", string(state)), zap.String("previous_source_state", string(prev))}
-	attrs := []attribute.KeyValue{attribute.String(attrKeySourceState, string(state))}
+	attrs := append([]attribute.KeyValue{attribute.String(attrKeySourceState, string(state))}, st.attrs...)
 	if stream != "" {
 		fields = append(fields, zap.String("organization", stream))
-		attrs = append(attrs, attribute.String(attrOrganization, stream))
 	}
 	switch {
 	case etype == errThirdPartyConfig:

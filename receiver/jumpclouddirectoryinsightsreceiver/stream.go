@@ -8,7 +8,6 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	"go.uber.org/zap"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
@@ -22,13 +21,28 @@ type streamSpec struct {
 	providerID string
 }
 
-// name is the stream's label in storage keys, logs, status and self-metrics: the organization
-// id, "provider:<id>", or "" for the API key's own organization.
+// name is the stream's name in storage keys, logs ("organization") and the component status
+// (jumpcloud.organizations): the organization id, "provider:<id>", or "" for the API key's own
+// organization. It is never an attribute value: metricAttrs are.
 func (s streamSpec) name() string {
 	if s.providerID != "" {
 		return "provider:" + s.providerID
 	}
 	return s.orgID
+}
+
+// metricAttrs are the stream's self-metric attributes, with the meaning of the resource
+// attributes of its records (convert.go): jumpcloud.organization is the configured organization
+// id, jumpcloud.provider the provider id of the provider's own events; none for the API key's
+// own organization.
+func (s streamSpec) metricAttrs() []attribute.KeyValue {
+	switch {
+	case s.providerID != "":
+		return []attribute.KeyValue{attribute.String(attrProvider, s.providerID)}
+	case s.orgID != "":
+		return []attribute.KeyValue{attribute.String(attrOrganization, s.orgID)}
+	}
+	return nil
 }
 
 // stream collects one organization: its windows, their slices, its checkpoint and seen-id set,
@@ -37,20 +51,24 @@ func (s streamSpec) name() string {
 type stream struct {
 	spec   streamSpec
 	r      *diReceiver
-	client *jumpcloud.Client
+	client eventsAPI
 	store  checkpointStore
 	conv   *converter
 	// batchBytes bounds the raw bytes of one delivery batch (deliver.go).
 	batchBytes int
-	// attrs are the stream's self-metric attributes (its organization).
+	// attrs are the stream's self-metric attributes (streamSpec.metricAttrs).
 	attrs []attribute.KeyValue
 
 	mu sync.Mutex // guards the fields below
 	cp *checkpoint
-	// dirty is set while the in-memory checkpoint is ahead of the stored one; seenDirty while
-	// its seen-id set is; adopted while it is the single-organization checkpoint not yet moved
-	// under this stream's key.
-	dirty, seenDirty, adopted bool
+	// The checkpoint in memory against the one in storage (persist.go): changes and
+	// seenChanges count the changes of cp and of its seen-id set (changed, seenChanged);
+	// stored and storedSeen are their values in the last snapshot written; snapshots counts
+	// the snapshots taken and written the last one stored; adopted is set while cp is the
+	// single-organization checkpoint not yet moved under this stream's key.
+	changes, seenChanges, stored, storedSeen uint64
+	snapshots, written                       uint64
+	adopted                                  bool
 	// live holds what the slices being collected have fetched, index-aligned with cp.Slices
 	// (not persisted): where a slice can be split.
 	live []sliceLive
@@ -68,18 +86,18 @@ type stream struct {
 	woken, mustRead atomic.Bool
 	// persistedAt is when the checkpoint was last stored (guarded by mu).
 	persistedAt time.Time
+	// writeMu orders the stream's storage writes; it is taken without mu, and mu is never held
+	// during a write (persist.go).
+	writeMu sync.Mutex
 }
 
-func (r *diReceiver) newStream(spec streamSpec, client *jumpcloud.Client) *stream {
-	var attrs []attribute.KeyValue
-	if spec.name() != "" {
-		attrs = append(attrs, attribute.String(attrOrganization, spec.name()))
-	}
+// newStream builds the stream of spec; Start gives it the API client and its checkpoint (load).
+func (r *diReceiver) newStream(spec streamSpec) *stream {
 	batchBytes := deliveryBatchBytes
 	if r.cfg.Format == mapping.FormatECS || r.cfg.Format == mapping.FormatOCSF {
 		batchBytes = mappedBatchBytes
 	}
-	return &stream{spec: spec, r: r, client: client, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: attrs, batchBytes: batchBytes}
+	return &stream{spec: spec, r: r, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: spec.metricAttrs(), batchBytes: batchBytes}
 }
 
 // query is the stream's query over [start, end): its services and its organization (x-org-id)
@@ -117,6 +135,19 @@ func (s *stream) metricOpt(extra ...attribute.KeyValue) metric.MeasurementOption
 	return metric.WithAttributeSet(attribute.NewSet(append(extra, s.attrs...)...))
 }
 
+// Contexts. The engine runs with two (Start makes them, Shutdown ends them), and every call
+// takes one by this rule:
+//   - ctx, the run context, ends when Shutdown begins: API requests (pages, counts), the
+//     request budget, and every wait (backoff, poll_interval, the shared probe's park and
+//     poll): what fetches, or decides what to fetch, stops at once;
+//   - deliverCtx, the delivery context, ends shutdownGrace later (or at the shutdown
+//     deadline): handing events to the next consumer (ConsumeLogs) and every storage write
+//     (persist, write): what was fetched before the stop is delivered and committed.
+//
+// A function that does both takes both, in that order (ctx, deliverCtx). Self-metrics take
+// whichever the call has (they ignore cancellation). Shutdown stores what is still ahead of
+// storage with its own context once both ended.
+
 // run is the stream's loop: open a window (or wait poll_interval when caught up), slice it,
 // collect the slices, close the window. Transient failures are retried indefinitely with
 // backoff; a configuration error stops this stream only, until the collector restarts.
@@ -136,13 +167,8 @@ func (s *stream) run(ctx, deliverCtx context.Context) {
 			return
 		}
 		if err != nil {
-			etype := classify(err)
-			s.setState(stateError, etype, err)
-			if etype == errThirdPartyConfig {
-				return
-			}
-			if !httpretry.Sleep(ctx, s.retryDelay(bo.NextBackOff(), err)) {
-				return
+			if !s.waitToRetry(ctx, bo, err) {
+				return // a configuration error stops this stream; or shutting down
 			}
 			continue
 		}
@@ -174,17 +200,17 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 	// Whatever this step does, the shared probe's finding is used now or not at all.
 	mustRead := s.mustRead.Swap(false)
 	s.mu.Lock()
-	if s.cp.InWindow && s.cp.WindowStart.Before(s.retentionFloor()) {
-		// A window stored before a stop longer than the retention: its start is gone.
-		s.cp.InWindow, s.cp.Rescan, s.cp.Slices = false, false, nil
-	}
+	// A window stored before a stop longer than the retention: its start is gone.
+	s.cp.dropExpiredWindow(s.r.now())
 	resume := s.cp.InWindow
 	var (
 		end      time.Time
 		tail, ok bool
 	)
 	if !resume {
-		end, tail, ok = s.nextWindowEnd(s.woken.Swap(false))
+		now := s.r.now()
+		s.clampToRetentionLocked(now)
+		end, tail, ok = s.cp.nextWindow(now, rulesOf(s.r.cfg), s.woken.Swap(false))
 	}
 	s.mu.Unlock()
 	if resume {
@@ -221,7 +247,7 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 		}
 	}
 	s.mu.Lock()
-	s.openWindow(end, tail)
+	s.openWindowLocked(end, tail)
 	s.mu.Unlock()
 	if err := s.collectWindow(ctx, deliverCtx); err != nil {
 		return false, err
@@ -266,7 +292,7 @@ func (s *stream) collectWindow(ctx, deliverCtx context.Context) error {
 	planned := len(s.cp.Slices) > 0
 	s.mu.Unlock()
 	if !planned {
-		if err := s.planSlices(ctx); err != nil {
+		if err := s.planSlices(ctx, deliverCtx); err != nil {
 			return err
 		}
 	}
@@ -274,59 +300,8 @@ func (s *stream) collectWindow(ctx, deliverCtx context.Context) error {
 		return err
 	}
 	s.mu.Lock()
-	s.cp.InWindow, s.cp.Rescan, s.cp.Slices = false, false, nil
-	s.dirty = true
+	s.cp.closeWindow()
+	s.changed()
 	s.mu.Unlock()
 	return s.persist(deliverCtx)
-}
-
-// retryDelay is the wait before retrying after err: the backoff, or the server's Retry-After
-// when longer (a tiny Retry-After must not turn retries into a hot loop). A 429 pauses every
-// stream: the rate limit is the account's.
-func (s *stream) retryDelay(backoff time.Duration, err error) time.Duration {
-	delay := backoff
-	if ra, ok := jumpcloud.RetryAfterOf(err); ok {
-		delay = max(ra, delay)
-	}
-	if jumpcloud.StatusCodeOf(err) == 429 {
-		s.r.budget.pause(delay)
-	}
-	s.r.settings.Logger.Debug("Collection failed, retrying", zap.String("organization", s.spec.name()),
-		zap.String("error_type", string(classify(err))), zap.Duration("retry_in", delay), zap.Error(err))
-	return delay
-}
-
-func (s *stream) persist(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.persistLocked(ctx)
-}
-
-func (s *stream) persistIfDirty(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.dirty && !s.adopted {
-		return nil
-	}
-	return s.persistLocked(ctx)
-}
-
-// persistLocked stores the checkpoint; the caller holds s.mu. On failure the in-memory position
-// stays ahead of storage (dirty) and the next commit stores it.
-func (s *stream) persistLocked(ctx context.Context) error {
-	if err := s.store.save(ctx, s.cp, s.seenDirty, s.adopted); err != nil {
-		s.dirty = true
-		return firstPartyError(err)
-	}
-	s.dirty, s.seenDirty, s.adopted = false, false, false
-	s.persistedAt = s.r.now()
-	return nil
-}
-
-func (s *stream) countRequest(ctx context.Context, err error) {
-	code := 200
-	if err != nil {
-		code = jumpcloud.StatusCodeOf(err)
-	}
-	s.r.telemetry.JumpcloudAPIRequests.Add(ctx, 1, s.metricOpt(attribute.Int("http.response.status_code", code)))
 }

@@ -21,6 +21,7 @@ func newWindowTestReceiver(t *testing.T, cfg *Config, now time.Time) *diReceiver
 }
 
 func TestOpenWindow(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	cfg := createDefaultConfig().(*Config)
 	cfg.PollInterval = time.Minute
@@ -69,19 +70,18 @@ func TestOpenWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newWindowTestReceiver(t, cfg, now)
+			t.Parallel()
 			cp := tt.cp
 			cp.Seen = seenSet{"old": now.Add(-48 * time.Hour), "recent": now.Add(-5 * time.Minute)}
-			st := r.streams[0]
-			st.cp = &cp
-			end, tail, ok := st.nextWindowEnd(false)
+			cp.clampToRetention(now)
+			end, tail, ok := cp.nextWindow(now, rulesOf(cfg), false)
 			require.Equal(t, tt.wantOpen, ok)
 			if !tt.wantOpen {
 				assert.False(t, cp.InWindow)
 				return
 			}
 			assert.Equal(t, tt.wantTail, tail)
-			st.openWindow(end, false)
+			cp.openWindow(end, false, now, cfg.Overlap)
 			assert.True(t, cp.InWindow)
 			assert.False(t, cp.Rescan)
 			assert.Equal(t, tt.wantStart, cp.WindowStart)

@@ -82,7 +82,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.JumpcloudEventsDeduplicated, err = builder.meter.Int64Counter(
 		"otelcol_jumpcloud_events_deduplicated",
-		metric.WithDescription("Events dropped because they were already delivered (the late-event overlap re-scan). [Alpha]"),
+		metric.WithDescription("Events dropped because they were already delivered (read again by a re-read of a range where the probe counted late events, or a page delivered again after a restart). [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)
@@ -106,7 +106,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.JumpcloudEventsReceived, err = builder.meter.Int64Counter(
 		"otelcol_jumpcloud_events_received",
-		metric.WithDescription("Directory Insights events accepted by the next consumer (duplicates from the overlap re-scan are not counted). [Alpha]"),
+		metric.WithDescription("Directory Insights events accepted by the next consumer (events dropped as already delivered are not counted). [Alpha]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

@@ -56,7 +56,7 @@ func AssertEqualJumpcloudCountFailures(t *testing.T, tt *componenttest.Telemetry
 func AssertEqualJumpcloudEventsDeduplicated(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_jumpcloud_events_deduplicated",
-		Description: "Events dropped because they were already delivered (the late-event overlap re-scan). [Alpha]",
+		Description: "Events dropped because they were already delivered (read again by a re-read of a range where the probe counted late events, or a page delivered again after a restart). [Alpha]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -120,7 +120,7 @@ func AssertEqualJumpcloudEventsLate(t *testing.T, tt *componenttest.Telemetry, d
 func AssertEqualJumpcloudEventsReceived(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_jumpcloud_events_received",
-		Description: "Directory Insights events accepted by the next consumer (duplicates from the overlap re-scan are not counted). [Alpha]",
+		Description: "Directory Insights events accepted by the next consumer (events dropped as already delivered are not counted). [Alpha]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

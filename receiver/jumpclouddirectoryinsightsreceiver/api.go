@@ -1,0 +1,95 @@
+package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver"
+
+import (
+	"context"
+	"time"
+
+	"github.com/cenkalti/backoff/v7"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
+)
+
+// eventsAPI is what the engine asks of the Directory Insights API: counts and pages. Start
+// gives the engine the HTTP client (*jumpcloud.Client); a test can give it a model of the API
+// (its answers, its errors as *jumpcloud.Error) and run the engine without a server.
+type eventsAPI interface {
+	// Count is POST /events/count over q.
+	Count(ctx context.Context, q jumpcloud.Query) (int64, error)
+	// EventsReserving fetches the page of q (POST /events), calling reserve before it reads
+	// the body (the budget's page slot).
+	EventsReserving(ctx context.Context, q jumpcloud.Query, reserve func(context.Context) error) (*jumpcloud.Page, error)
+}
+
+var _ eventsAPI = (*jumpcloud.Client)(nil)
+
+// What every API request of the engine shares, written once: the request metric, the count
+// (a stream's, and the shared probe's for several organizations), and what a failure costs
+// (the wait before the retry, and the pause of every stream on a 429).
+
+// countRequest counts one API request in otelcol_jumpcloud_api_requests by its status code (200
+// when it succeeded, 0 when no response was received) with attrs (a stream's organization; none
+// for a shared count).
+func (r *diReceiver) countRequest(ctx context.Context, err error, attrs []attribute.KeyValue) {
+	code := 200
+	if err != nil {
+		code = jumpcloud.StatusCodeOf(err)
+	}
+	set := attribute.NewSet(append([]attribute.KeyValue{attribute.Int("http.response.status_code", code)}, attrs...)...)
+	r.telemetry.JumpcloudAPIRequests.Add(ctx, 1, metric.WithAttributeSet(set))
+}
+
+// countEvents runs one POST /events/count of q: within the request budget, cut after
+// countTimeout (or the configured timeout when shorter), counted in
+// otelcol_jumpcloud_api_requests with attrs. A 429 pauses every stream, for its Retry-After or
+// the initial backoff. When ctx ended it returns ctx.Err() and counts nothing. Counts are
+// advisory: what a failure means is the caller's (stream.countErr, groupProber.count).
+func (r *diReceiver) countEvents(ctx context.Context, q jumpcloud.Query, attrs []attribute.KeyValue) (int64, error) {
+	var n int64
+	err := r.budget.do(ctx, func(ctx context.Context) error {
+		cctx, cancel := context.WithTimeout(ctx, min(countTimeout, r.cfg.Timeout))
+		defer cancel()
+		var err error
+		n, err = r.client.Count(cctx, q)
+		return err
+	})
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	r.countRequest(ctx, err, attrs)
+	if err != nil {
+		r.budget.pauseOn429(err, retryWait(r.cfg.BackOff.InitialInterval, err))
+		return 0, err
+	}
+	return n, nil
+}
+
+// retryWait is the wait before retrying after err: backoff, or the server's Retry-After when
+// longer (a tiny Retry-After must not turn retries into a hot loop).
+func retryWait(backoff time.Duration, err error) time.Duration {
+	if ra, ok := jumpcloud.RetryAfterOf(err); ok {
+		return max(ra, backoff)
+	}
+	return backoff
+}
+
+// waitToRetry is the one retry rule of a failed step (the stream's loop, or one slice's
+// paging): the error goes into the stream's status; a configuration error stops there (false:
+// the caller stops); any other waits retryWait (the next backoff of bo, or a longer
+// Retry-After), every stream paused as long on a 429. It reports false when ctx ended during
+// the wait.
+func (s *stream) waitToRetry(ctx context.Context, bo *backoff.ExponentialBackOff, err error) bool {
+	etype := classify(err)
+	s.setState(stateError, etype, err)
+	if etype == errThirdPartyConfig {
+		return false
+	}
+	wait := retryWait(bo.NextBackOff(), err)
+	s.r.budget.pauseOn429(err, wait)
+	s.r.settings.Logger.Debug("Collection failed, retrying", zap.String("organization", s.spec.name()),
+		zap.String("error_type", string(etype)), zap.Duration("retry_in", wait), zap.Error(err))
+	return httpretry.Sleep(ctx, wait)
+}

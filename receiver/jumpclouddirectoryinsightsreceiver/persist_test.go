@@ -1,0 +1,124 @@
+package jumpclouddirectoryinsightsreceiver
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+)
+
+// blockingStorage is a memStorage whose writes wait until release is closed, reporting each
+// one on entered first.
+type blockingStorage struct {
+	*memStorage
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingStorage) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	for _, op := range ops {
+		if op.Type != storage.Get {
+			b.entered <- struct{}{}
+			<-b.release
+			break
+		}
+	}
+	return b.memStorage.Batch(ctx, ops...)
+}
+
+func persistTestStream(t *testing.T, client storage.Client) *stream {
+	t.Helper()
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	r := newWindowTestReceiver(t, testConfig("http://127.0.0.1:1"), now)
+	st := r.streams[0]
+	st.store = newCheckpointStore(client, st.spec)
+	st.cp = &checkpoint{WindowEnd: now.Add(-time.Hour), FinalBefore: now.Add(-time.Hour), Seen: seenSet{}}
+	return st
+}
+
+// A storage write does not hold the stream's lock: its workers go on while file_storage writes.
+func TestStorageWriteDoesNotHoldTheStreamLock(t *testing.T) {
+	t.Parallel()
+	bs := &blockingStorage{memStorage: newMemStorage(), entered: make(chan struct{}, 1), release: make(chan struct{})}
+	st := persistTestStream(t, bs)
+	done := make(chan error, 1)
+	go func() { done <- st.persist(context.Background()) }()
+	<-bs.entered
+	require.True(t, st.mu.TryLock(), "the stream's lock is free while storage writes")
+	st.cp.WindowEnd = st.cp.WindowEnd.Add(time.Minute)
+	st.changed()
+	st.mu.Unlock()
+	close(bs.release)
+	require.NoError(t, <-done)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	assert.True(t, st.dirtyLocked(), "the change made during the write is not stored yet")
+}
+
+// Two snapshots written in the reverse order (two workers of a stream commit at once, the later
+// reaches storage first): storage keeps the later checkpoint and its seen-id set.
+func TestEarlierSnapshotNeverOverwritesALaterOne(t *testing.T) {
+	t.Parallel()
+	ms := newMemStorage()
+	st := persistTestStream(t, ms)
+	base := st.cp.WindowEnd
+
+	st.mu.Lock()
+	st.cp.Seen["a"] = base
+	st.seenChanged()
+	st.changed()
+	earlier := st.snapshotLocked()
+	st.cp.WindowEnd = base.Add(time.Minute)
+	st.cp.Seen["b"] = base.Add(time.Second)
+	st.seenChanged()
+	st.changed()
+	later := st.snapshotLocked()
+	st.mu.Unlock()
+	assert.True(t, earlier.withSeen)
+	assert.True(t, later.withSeen, "a seen-id change not yet stored rides with every snapshot")
+
+	require.NoError(t, st.write(t.Context(), later))
+	require.NoError(t, st.write(t.Context(), earlier))
+	got, _, err := st.store.load(t.Context(), st.spec.orgID)
+	require.NoError(t, err)
+	assert.Equal(t, base.Add(time.Minute), got.WindowEnd)
+	assert.Equal(t, seenSet{"a": base, "b": base.Add(time.Second)}, got.Seen)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	assert.False(t, st.dirtyLocked())
+
+	// Nothing changed since: the next snapshot leaves the seen-id set out.
+	assert.False(t, st.snapshotLocked().withSeen)
+}
+
+// A failed write leaves the checkpoint ahead of storage: the next write stores it, seen set
+// included.
+func TestFailedWriteIsStoredByTheNextOne(t *testing.T) {
+	t.Parallel()
+	ms := newMemStorage()
+	st := persistTestStream(t, ms)
+	st.mu.Lock()
+	st.cp.Seen["a"] = st.cp.WindowEnd
+	st.seenChanged()
+	st.changed()
+	w := st.snapshotLocked()
+	st.mu.Unlock()
+	ms.frozen.Store(true)
+	st.store.client = failingStorage{ms}
+	require.Error(t, st.write(t.Context(), w))
+	st.store.client = ms
+	ms.frozen.Store(false)
+	require.NoError(t, st.persistIfDirty(t.Context()))
+	got, _, err := st.store.load(t.Context(), st.spec.orgID)
+	require.NoError(t, err)
+	assert.Contains(t, got.Seen, "a")
+}
+
+type failingStorage struct{ *memStorage }
+
+func (failingStorage) Batch(context.Context, ...*storage.Operation) error {
+	return assert.AnError
+}
