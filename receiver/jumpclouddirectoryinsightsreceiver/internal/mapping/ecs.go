@@ -653,21 +653,6 @@ func (d *ecsDoc) fill(dst pcommon.Value, v *fastjson.Value, f *jcField) bool {
 	return true
 }
 
-// setNumber sets dst to the number v as putJSON does: an integer as Int, any other number as
-// Double. The JSON text decides, so that a float is not first tried as an integer (a failed
-// Int64 allocates its error: two per event with coordinates).
-func setNumber(dst pcommon.Value, v *fastjson.Value) {
-	var buf [32]byte
-	if t := v.MarshalTo(buf[:0]); !strings.ContainsAny(string(t), ".eE") {
-		if n, err := v.Int64(); err == nil {
-			dst.SetInt(n)
-			return
-		}
-	}
-	x, _ := v.Float64()
-	dst.SetDouble(x)
-}
-
 // jcDropEmptyTail removes the last element of s, which was left empty.
 func jcDropEmptyTail(s pcommon.Slice) {
 	n := s.Len()

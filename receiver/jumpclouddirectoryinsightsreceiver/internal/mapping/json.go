@@ -87,12 +87,7 @@ func putJSON(dst pcommon.Value, v *fastjson.Value) bool {
 		b, _ := v.StringBytes()
 		dst.SetStr(validString(b))
 	case fastjson.TypeNumber:
-		if n, err := v.Int64(); err == nil {
-			dst.SetInt(n)
-		} else {
-			f, _ := v.Float64()
-			dst.SetDouble(f)
-		}
+		setNumber(dst, v)
 	case fastjson.TypeTrue:
 		dst.SetBool(true)
 	case fastjson.TypeFalse:
@@ -198,14 +193,24 @@ func (r *reader) text(keys ...string) (string, bool) {
 	if f == nil {
 		return "", false
 	}
+	s, ok, typeOK := textOf(f)
+	if !typeOK {
+		r.problem(f, "a string", keys)
+	}
+	return s, ok
+}
+
+// textOf is f as text: a non-empty string as it is, a number as its JSON text (ids are
+// sometimes numbers); typeOK is false for any other type (a problem for the caller to note).
+func textOf(f *fastjson.Value) (s string, ok, typeOK bool) {
 	switch f.Type() {
 	case fastjson.TypeString:
-		return str(f)
+		s, ok = str(f)
+		return s, ok, true
 	case fastjson.TypeNumber:
-		return string(f.MarshalTo(nil)), true
+		return string(f.MarshalTo(nil)), true, true
 	}
-	r.problem(f, "a string", keys)
-	return "", false
+	return "", false, false
 }
 
 // boolean returns the boolean at keys; another type is a problem.
@@ -251,4 +256,19 @@ func (r *reader) object(keys ...string) *fastjson.Value {
 func mustObject(r *reader) *fastjson.Object {
 	o, _ := r.v.Object()
 	return o
+}
+
+// setNumber sets dst to the number v as putJSON does: an integer as Int, any other number as
+// Double. The JSON text decides, so that a float is not first tried as an integer (a failed
+// Int64 allocates its error: two per event with coordinates).
+func setNumber(dst pcommon.Value, v *fastjson.Value) {
+	var buf [32]byte
+	if t := v.MarshalTo(buf[:0]); !strings.ContainsAny(string(t), ".eE") {
+		if n, err := v.Int64(); err == nil {
+			dst.SetInt(n)
+			return
+		}
+	}
+	x, _ := v.Float64()
+	dst.SetDouble(x)
 }

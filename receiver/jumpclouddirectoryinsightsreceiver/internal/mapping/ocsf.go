@@ -1789,14 +1789,11 @@ func (m *ocsfMapper) text(o ocsfObj, member string) (string, bool) {
 	if f == nil {
 		return "", false
 	}
-	switch f.Type() {
-	case fastjson.TypeString:
-		return str(f)
-	case fastjson.TypeNumber:
-		return string(f.MarshalTo(nil)), true
+	s, ok, typeOK := textOf(f)
+	if !typeOK {
+		m.problem(f, "a string", o, member)
 	}
-	m.problem(f, "a string", o, member)
-	return "", false
+	return s, ok
 }
 
 // num is the member of o when it is a number; another type is a problem.
