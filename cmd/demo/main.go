@@ -44,6 +44,18 @@ type options struct {
 	interval  time.Duration
 	category  string
 	orgs      int
+	// format and semconv: the receiver's format and semantic_conventions (JUMPCLOUD_FORMAT,
+	// JUMPCLOUD_SEMANTIC_CONVENTIONS by default, so `JUMPCLOUD_FORMAT=ocsf make run` shows them).
+	format  string
+	semconv bool
+}
+
+// envOr is the environment variable name, or def when it is empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
 
 func main() {
@@ -68,6 +80,8 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.DurationVar(&o.interval, "interval", 5*time.Second, "time between two summary lines")
 	fs.StringVar(&o.category, "category", "demo/jumpcloud", "_sourceCategory of the events (SUMO_SOURCE_CATEGORY)")
 	fs.IntVar(&o.orgs, "orgs", 3, "organizations behind the simulated MSP key (1 to 9)")
+	fs.StringVar(&o.format, "format", envOr("JUMPCLOUD_FORMAT", "raw"), "the records' format: raw, ecs or ocsf (JUMPCLOUD_FORMAT)")
+	fs.BoolVar(&o.semconv, "semantic-conventions", os.Getenv("JUMPCLOUD_SEMANTIC_CONVENTIONS") == "true", "add the semantic-convention attributes (JUMPCLOUD_SEMANTIC_CONVENTIONS=true)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -136,6 +150,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			"JUMPCLOUD_INITIAL_LOOKBACK": (o.backfill + time.Minute).String(),
 			"SUMO_HTTP_SOURCE_URL":       b.Sink.URL(),
 			"SUMO_SOURCE_CATEGORY":       o.category,
+			// An invalid format stops the collector at start with the error naming the field.
+			"JUMPCLOUD_FORMAT":               o.format,
+			"JUMPCLOUD_SEMANTIC_CONVENTIONS": fmt.Sprint(o.semconv),
 		},
 	})
 	if err != nil {
@@ -145,12 +162,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		b.SimURL(), strings.Join(orgs, ", "), backfill, o.backfill, o.rate)
 	fmt.Fprintf(out, "sink       %s/_sink/stats\n", b.Sink.BaseURL())
 	fmt.Fprintf(out, "collector  pid %d, health %s, log %s\n", col.Pid(), col.HealthURL, logPath)
+	fmt.Fprintf(out, "records    format %s, semantic conventions %v (JUMPCLOUD_FORMAT, JUMPCLOUD_SEMANTIC_CONVENTIONS)\n", o.format, o.semconv)
 	fmt.Fprintln(out, "Ctrl-C to stop")
 
 	err = report(ctx, o.interval, b, &flows, col, out)
 	stopErr := col.Stop(20 * time.Second)
 	generated, liveErr := flows.stop()
 	fmt.Fprintf(out, "stopped: %s\n", summary(b, generated, harness.Health{}, "collector stopped"))
+	if msgs := b.Sink.Messages(); len(msgs) > 0 {
+		fmt.Fprintf(out, "last message delivered (format %s, as the sink received it):\n%s\n", o.format, msgs[len(msgs)-1].Body)
+	}
 	if err != nil {
 		fmt.Fprintf(out, "--- last lines of %s ---\n%s\n", logPath, harness.Tail(logPath, 20))
 		return err
