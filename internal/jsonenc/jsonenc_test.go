@@ -2,7 +2,9 @@ package jsonenc
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -53,5 +55,89 @@ func BenchmarkAppendString(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf = AppendString(buf[:0], s)
+	}
+}
+
+func BenchmarkAppendStringPlain(b *testing.B) {
+	for _, s := range []string{
+		"65a0c3f1e4b0a1b2c3d4e5f6",
+		"user_login_attempt",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+	} {
+		b.Run(strconv.Itoa(len(s)), func(b *testing.B) {
+			buf := make([]byte, 0, 256)
+			b.SetBytes(int64(len(s)))
+			for b.Loop() {
+				buf = AppendString(buf[:0], s)
+			}
+		})
+	}
+}
+
+// appendStringRef is AppendString byte by byte (its version before the 8-byte test).
+func appendStringRef(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\ufffd"...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// TestAppendStringEightBytes checks the 8-byte test of AppendString: every byte value at
+// every position of 8 safe bytes, and next to every other byte value (a borrow from one byte
+// must neither hide nor fake another), against the byte-by-byte version.
+func TestAppendStringEightBytes(t *testing.T) {
+	check := func(b []byte) {
+		if got, want := AppendString(nil, string(b)), appendStringRef(nil, string(b)); string(got) != string(want) {
+			t.Fatalf("%q: got %q, want %q", b, got, want)
+		}
+	}
+	for pos := range 8 {
+		for c := range 256 {
+			for _, fill := range []byte{'a', 0x20, 0x7f, '!', ']', 0x21, 0x5d, '#', '['} {
+				b := []byte{fill, fill, fill, fill, fill, fill, fill, fill, fill, fill}
+				b[pos] = byte(c)
+				check(b)
+			}
+			for d := range 256 {
+				b := []byte("abcdefghij")
+				b[pos] = byte(c)
+				b[pos+1] = byte(d)
+				check(b)
+			}
+		}
 	}
 }

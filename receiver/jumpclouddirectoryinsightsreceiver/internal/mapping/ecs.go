@@ -97,7 +97,15 @@ type ecsUserAgent struct {
 // message, username, useragent, event_type, service, process_name, system.id and .hostname,
 // initiated_by.id, .email and .username) and renames @version to version.
 func (d *ecsDoc) read(o *fastjson.Object) {
-	d.rest.EnsureCapacity(o.Len())
+	// Room for the members kept: all but those the decoder found and read takes (more room
+	// than needed for the others it takes, less waste than room for all).
+	taken := 0
+	for _, found := range [...]bool{d.ev.ID != "", !d.ev.Timestamp.IsZero(), d.ev.Service != "", d.ev.EventType != ""} {
+		if found {
+			taken++
+		}
+	}
+	d.rest.EnsureCapacity(max(o.Len()-taken, 1))
 	o.Visit(func(key []byte, v *fastjson.Value) {
 		if jcSkipped(v) {
 			return
@@ -163,7 +171,7 @@ func (d *ecsDoc) read(o *fastjson.Object) {
 			d.keep(d.rest, "auth_meta", v, jcAuthMeta)
 		default:
 			f := jcTop.member(key)
-			d.keep(d.rest, jcKeyName(key, f), v, f)
+			d.keep(d.rest, jcKeyName(&d.r.a, key, f), v, f)
 		}
 	})
 }
@@ -173,7 +181,7 @@ func (d *ecsDoc) readActor(v *fastjson.Value) {
 	d.readObject(v, jcActor, true, func(key string, m *fastjson.Value) bool {
 		switch key {
 		case "id":
-			d.actorID, _ = text(m)
+			d.actorID, _ = text(&d.r.a, m)
 		case "email":
 			d.actorEmail = d.strv(m)
 		case "username":
@@ -191,7 +199,7 @@ func (d *ecsDoc) readTarget(v *fastjson.Value) {
 	d.readObject(v, jcTarget, true, func(key string, m *fastjson.Value) bool {
 		switch key {
 		case "id":
-			d.targetID, _ = text(m)
+			d.targetID, _ = text(&d.r.a, m)
 		case "type":
 			d.targetType = d.strv(m)
 		case "username":
@@ -214,7 +222,7 @@ func (d *ecsDoc) readSystem(v *fastjson.Value) {
 	d.readObject(v, jcSystem, true, func(key string, m *fastjson.Value) bool {
 		switch key {
 		case "id":
-			d.systemID, _ = text(m)
+			d.systemID, _ = text(&d.r.a, m)
 			return false
 		case "hostname":
 			d.systemHostname = d.strv(m)
@@ -270,7 +278,7 @@ func (d *ecsDoc) readOuter(v *fastjson.Value) {
 func (d *ecsDoc) readUserAgent(v *fastjson.Value, f *jcField, ua *ecsUserAgent, text *string, kept bool) {
 	switch v.Type() {
 	case fastjson.TypeString:
-		*text, _ = str(v)
+		*text, _ = str(&d.r.a, v)
 		return
 	case fastjson.TypeObject:
 	default:
@@ -351,12 +359,12 @@ func (d *ecsDoc) readChange(m pcommon.Map, c *fastjson.Value) bool {
 		case "from", "to":
 			// Elastic drops empty values before anything else: an empty from stays absent.
 			if !jcEmpty(x) {
-				m.PutStr(jcKeyName(key, jcChange.member(key)), jsonText(x))
+				m.PutStr(jcKeyName(&d.r.a, key, jcChange.member(key)), jsonText(&d.r.a, x))
 			}
 		default:
 			if !jcSkipped(x) {
 				f := jcChange.member(key)
-				d.keep(m, jcKeyName(key, f), x, f)
+				d.keep(m, jcKeyName(&d.r.a, key, f), x, f)
 			}
 		}
 	})
@@ -392,7 +400,7 @@ func (d *ecsDoc) readObject(v *fastjson.Value, f *jcField, kept bool, take func(
 			return
 		}
 		mf := f.member(key)
-		k := jcKeyName(key, mf)
+		k := jcKeyName(&d.r.a, key, mf)
 		d.push(k)
 		ok := d.accept(m, mf)
 		d.pop()
@@ -423,7 +431,7 @@ func (d *ecsDoc) string(b []byte) string {
 	if len(b) == len(d.lastBytes) && &b[0] == &d.lastBytes[0] {
 		return d.lastString
 	}
-	d.lastBytes, d.lastString = b, validString(b)
+	d.lastBytes, d.lastString = b, d.r.a.string(b)
 	return d.lastString
 }
 
@@ -440,7 +448,7 @@ func (d *ecsDoc) str(v *fastjson.Value, key string) string {
 // text is v when it is a non-empty string, or a number's JSON text (ids are sometimes numbers);
 // another type is a problem.
 func (d *ecsDoc) text(v *fastjson.Value, key string) string {
-	s, ok := text(v)
+	s, ok := text(&d.r.a, v)
 	if !ok && v.Type() != fastjson.TypeString {
 		d.r.problem(v, "a string", []string{key})
 	}
@@ -465,7 +473,7 @@ func (d *ecsDoc) ip(v *fastjson.Value, key string) string {
 // nestedIP is the IP address at keys inside v, "" when absent or not an IP (the member is
 // kept and checked as a whole).
 func (d *ecsDoc) nestedIP(v *fastjson.Value, keys ...string) string {
-	if s, ok := str(v, keys...); ok && ecsValidIP(s) {
+	if s, ok := str(&d.r.a, v, keys...); ok && ecsValidIP(s) {
 		return s
 	}
 	return ""
@@ -554,11 +562,11 @@ func (f *jcField) named(name string) *jcField {
 }
 
 // jcKeyName is the key of a member: the declared name, else the key as sent.
-func jcKeyName(key []byte, f *jcField) string {
+func jcKeyName(a *arena, key []byte, f *jcField) string {
 	if f != nil {
 		return f.name
 	}
-	return validString(key)
+	return a.string(key)
 }
 
 // jcSkipped reports whether v is a value that Elastic's pipeline drops first: null or "".
@@ -631,7 +639,7 @@ func (d *ecsDoc) fill(dst pcommon.Value, v *fastjson.Value, f *jcField) bool {
 		o.Visit(func(key []byte, x *fastjson.Value) {
 			if !jcSkipped(x) {
 				mf := f.member(key)
-				d.keep(m, jcKeyName(key, mf), x, mf)
+				d.keep(m, jcKeyName(&d.r.a, key, mf), x, mf)
 			}
 		})
 		return m.Len() > 0

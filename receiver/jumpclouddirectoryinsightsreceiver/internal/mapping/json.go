@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/valyala/fastjson"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -14,7 +15,7 @@ import (
 // "not sent", never emitted as "" or null.
 
 // str returns the string at keys when it is a non-empty JSON string.
-func str(v *fastjson.Value, keys ...string) (string, bool) {
+func str(a *arena, v *fastjson.Value, keys ...string) (string, bool) {
 	f := v.Get(keys...)
 	if f == nil || f.Type() != fastjson.TypeString {
 		return "", false
@@ -23,7 +24,7 @@ func str(v *fastjson.Value, keys ...string) (string, bool) {
 	if len(b) == 0 {
 		return "", false
 	}
-	return validString(b), true
+	return a.string(b), true
 }
 
 // boolean returns the boolean at keys when it is a JSON boolean.
@@ -53,16 +54,16 @@ func number(v *fastjson.Value, keys ...string) (float64, bool) {
 
 // text returns the value at keys as text: a non-empty string as it is, a number or boolean as
 // its JSON text (e.g. an id sent as a number); ok is false for anything else.
-func text(v *fastjson.Value, keys ...string) (string, bool) {
+func text(a *arena, v *fastjson.Value, keys ...string) (string, bool) {
 	f := v.Get(keys...)
 	if f == nil {
 		return "", false
 	}
 	switch f.Type() {
 	case fastjson.TypeString:
-		return str(f)
+		return str(a, f)
 	case fastjson.TypeNumber, fastjson.TypeTrue, fastjson.TypeFalse:
-		return string(f.MarshalTo(nil)), true
+		return a.marshal(f), true
 	}
 	return "", false
 }
@@ -76,16 +77,132 @@ func validString(b []byte) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
+// arena holds the strings of one event's mapping (one Map call): each string value is copied
+// into a shared chunk of bytes instead of a string allocation of its own, so that an event
+// costs a few allocations for all its strings instead of one per string (the pdata values
+// that hold them are allocated one by one anyway).
+//
+// Why it is safe: a chunk is append-only. A string handed out covers bytes below the chunk's
+// length, which are never written again: append only writes past the length, within the
+// capacity checked before (it never reallocates), and a full chunk is dropped for a new one,
+// never reused. The garbage collector keeps a chunk alive as long as one of its strings is
+// referenced (by the log record: strings live as long as the record), as for any string. An
+// arena belongs to one Map call, hence to one goroutine, and is dropped when the call returns.
+// The cost: a chunk lives as long as the last record using it, with its unused room (bounded
+// by the chunk's size, a quarter of the event's JSON text; but the chunk that starts with the
+// raw body, text).
+type arena struct {
+	buf []byte
+	// size is the capacity of a new chunk; a string longer than half of it gets its own
+	// allocation.
+	size int
+	// valid: the event's JSON text is valid UTF-8, and so is every string decoded from it
+	// (fastjson copies runs of the text cut at ASCII bytes, and decodes each escape to a
+	// whole rune, U+FFFD for an invalid one): string need not check each one.
+	valid bool
+}
+
+// minArenaChunk is the least size of a chunk.
+const minArenaChunk = 128
+
+// newArena is the arena of an event whose JSON text is raw. Its chunks are a quarter of the
+// text: the strings that a mapping takes from an event are a fraction of its text (its keys,
+// quotes, numbers and most of its members are not copied): on the test events, ecs and ocsf
+// bodies take 46% and 48% of it, the semantic-convention attributes 17%. One or two chunks
+// per event, about the memory of a string allocation each (rounded up to a size class) and
+// little unused room held (a first chunk of 5/8 of the text for a body saves one allocation
+// per event but costs as much: bytes to clear, more room held).
+func newArena(raw []byte) arena {
+	return arena{size: max(len(raw)/4, minArenaChunk), valid: utf8.Valid(raw)}
+}
+
+// room makes room for n more bytes in the chunk; false when a string of n bytes had better
+// have its own allocation (a new chunk would be mostly this string).
+func (a *arena) room(n int) bool {
+	if n <= cap(a.buf)-len(a.buf) {
+		return true
+	}
+	if a.size == 0 || n > a.size/2 {
+		return false
+	}
+	a.buf = make([]byte, 0, a.size)
+	return true
+}
+
+// string is validString(b) held by the arena: b (decoded from the event, or built of such
+// strings and ASCII) as a string, invalid UTF-8 replaced by U+FFFD.
+func (a *arena) string(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if !a.valid && !utf8.Valid(b) {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	return a.copy(b)
+}
+
+// copy is b, valid UTF-8, as a string held by the arena.
+func (a *arena) copy(b []byte) string {
+	if !a.room(len(b)) {
+		return string(b)
+	}
+	n := len(a.buf)
+	a.buf = append(a.buf, b...) // within capacity: the chunk is not reallocated
+	return a.held(n, len(b))
+}
+
+// held is the string of the n bytes of the chunk from start, written once and for all (see
+// arena).
+func (a *arena) held(start, n int) string {
+	return unsafe.String(&a.buf[start], n) //nolint:gosec // G103: the chunk's bytes are never written again (arena)
+}
+
+// text is the event's JSON text raw, byte for byte, as a string held by the arena: the first
+// bytes of a chunk with room for the strings to come (one allocation for the raw body and the
+// semantic-convention attributes).
+func (a *arena) text(raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	a.buf = append(make([]byte, 0, len(raw)+a.size), raw...)
+	return a.held(0, len(raw))
+}
+
+// concat is the concatenation of parts (valid UTF-8), held by the arena.
+func (a *arena) concat(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n == 0 {
+		return ""
+	}
+	if !a.room(n) {
+		return strings.Join(parts, "")
+	}
+	start := len(a.buf)
+	for _, p := range parts {
+		a.buf = append(a.buf, p...) // within capacity: the chunk is not reallocated
+	}
+	return a.held(start, n)
+}
+
+// marshal is the JSON text of a number or boolean, held by the arena.
+func (a *arena) marshal(v *fastjson.Value) string {
+	var buf [32]byte
+	return a.string(v.MarshalTo(buf[:0]))
+}
+
 // putJSON copies the JSON value v into dst: objects become maps, arrays slices, integers Int,
 // other numbers Double. A null (or a member whose value is null) is left out; it returns false
 // when v itself is null, leaving dst empty.
-func putJSON(dst pcommon.Value, v *fastjson.Value) bool {
+func putJSON(a *arena, dst pcommon.Value, v *fastjson.Value) bool {
 	switch v.Type() {
 	case fastjson.TypeNull:
 		return false
 	case fastjson.TypeString:
 		b, _ := v.StringBytes()
-		dst.SetStr(validString(b))
+		dst.SetStr(a.string(b))
 	case fastjson.TypeNumber:
 		setNumber(dst, v)
 	case fastjson.TypeTrue:
@@ -94,41 +211,42 @@ func putJSON(dst pcommon.Value, v *fastjson.Value) bool {
 		dst.SetBool(false)
 	case fastjson.TypeObject:
 		o, _ := v.Object()
-		putJSONObject(dst.SetEmptyMap(), o, nil)
+		putJSONObject(a, dst.SetEmptyMap(), o)
 	case fastjson.TypeArray:
-		a, _ := v.Array()
+		elems, _ := v.Array()
 		s := dst.SetEmptySlice()
-		s.EnsureCapacity(len(a))
-		for _, e := range a {
+		s.EnsureCapacity(len(elems))
+		for _, e := range elems {
 			if e.Type() == fastjson.TypeNull {
 				continue
 			}
-			putJSON(s.AppendEmpty(), e)
+			putJSON(a, s.AppendEmpty(), e)
 		}
 	}
 	return true
 }
 
-// putJSONObject copies the members of o into dst, but the nulls and those skip reports (skip
-// may be nil). A key repeated in the object keeps its last value, as encoding/json does.
-func putJSONObject(dst pcommon.Map, o *fastjson.Object, skip func(key []byte) bool) {
+// putJSONObject copies the members of o into dst, but the nulls. A key repeated in the object
+// keeps its last value, as encoding/json does.
+func putJSONObject(a *arena, dst pcommon.Map, o *fastjson.Object) {
 	dst.EnsureCapacity(o.Len())
 	o.Visit(func(key []byte, v *fastjson.Value) {
-		if v.Type() == fastjson.TypeNull || (skip != nil && skip(key)) {
+		if v.Type() == fastjson.TypeNull {
 			return
 		}
-		putJSON(dst.PutEmpty(validString(key)), v)
+		putJSON(a, dst.PutEmpty(a.string(key)), v)
 	})
 }
 
 // jsonText is the compact JSON text of v (for values kept as text, e.g. `changes` from/to of
 // any type), a string as its own value.
-func jsonText(v *fastjson.Value) string {
+func jsonText(a *arena, v *fastjson.Value) string {
 	if v.Type() == fastjson.TypeString {
 		b, _ := v.StringBytes()
-		return validString(b)
+		return a.string(b)
 	}
-	return validString(v.MarshalTo(nil))
+	var buf [64]byte
+	return a.string(v.MarshalTo(buf[:0]))
 }
 
 // reader reads fields of one decoded event and notes each field that is present with a type
@@ -139,6 +257,8 @@ type reader struct {
 	problems []string
 	// original: the mapped body keeps the event's JSON text (Options.PreserveOriginalEvent).
 	original bool
+	// a holds the strings of the event's mapping.
+	a arena
 }
 
 // problem notes that the field at keys has an unexpected JSON type.
@@ -183,34 +303,82 @@ func (r *reader) str(keys ...string) (string, bool) {
 		r.problem(f, "a string", keys)
 		return "", false
 	}
-	return str(f)
-}
-
-// text returns the string at keys, or a number's JSON text (ids are sometimes numbers);
-// another type is a problem.
-func (r *reader) text(keys ...string) (string, bool) {
-	f := r.get(keys...)
-	if f == nil {
-		return "", false
-	}
-	s, ok, typeOK := textOf(f)
-	if !typeOK {
-		r.problem(f, "a string", keys)
-	}
-	return s, ok
+	return str(&r.a, f)
 }
 
 // textOf is f as text: a non-empty string as it is, a number as its JSON text (ids are
 // sometimes numbers); typeOK is false for any other type (a problem for the caller to note).
-func textOf(f *fastjson.Value) (s string, ok, typeOK bool) {
+func textOf(a *arena, f *fastjson.Value) (s string, ok, typeOK bool) {
 	switch f.Type() {
 	case fastjson.TypeString:
-		s, ok = str(f)
+		s, ok = str(a, f)
 		return s, ok, true
 	case fastjson.TypeNumber:
-		return string(f.MarshalTo(nil)), true, true
+		return a.marshal(f), true, true
 	}
 	return "", false, false
+}
+
+// member is the member of the object o (nil: absent), nil when absent or null.
+func member(o *fastjson.Value, key string) *fastjson.Value {
+	if o == nil {
+		return nil
+	}
+	f := o.Get(key)
+	if f == nil || f.Type() == fastjson.TypeNull {
+		return nil
+	}
+	return f
+}
+
+// strIn is r.str(parent, key) of the object o at parent (nil: absent), without looking it up
+// again.
+func (r *reader) strIn(o *fastjson.Value, parent, key string) (string, bool) {
+	b, ok := r.strBytesIn(o, parent, key)
+	if !ok {
+		return "", false
+	}
+	return r.a.string(b), true
+}
+
+// strBytesIn is strIn as the decoded bytes (valid until the parser is reused).
+func (r *reader) strBytesIn(o *fastjson.Value, parent, key string) ([]byte, bool) {
+	f := member(o, key)
+	if f == nil {
+		return nil, false
+	}
+	if f.Type() != fastjson.TypeString {
+		r.problem(f, "a string", []string{parent, key})
+		return nil, false
+	}
+	b, _ := f.StringBytes()
+	return b, len(b) > 0
+}
+
+// textIn is r.text(parent, key) of the object o at parent (nil: absent).
+func (r *reader) textIn(o *fastjson.Value, parent, key string) (string, bool) {
+	f := member(o, key)
+	if f == nil {
+		return "", false
+	}
+	s, ok, typeOK := textOf(&r.a, f)
+	if !typeOK {
+		r.problem(f, "a string", []string{parent, key})
+	}
+	return s, ok
+}
+
+// numberIn is r.number(parent, key) of the object o at parent (nil: absent).
+func (r *reader) numberIn(o *fastjson.Value, parent, key string) (float64, bool) {
+	f := member(o, key)
+	if f == nil {
+		return 0, false
+	}
+	if n, ok := number(f); ok {
+		return n, true
+	}
+	r.problem(f, "a number", []string{parent, key})
+	return 0, false
 }
 
 // boolean returns the boolean at keys; another type is a problem.
@@ -224,19 +392,6 @@ func (r *reader) boolean(keys ...string) (value, ok bool) {
 	}
 	r.problem(f, "a boolean", keys)
 	return false, false
-}
-
-// number returns the number at keys; another type is a problem.
-func (r *reader) number(keys ...string) (float64, bool) {
-	f := r.get(keys...)
-	if f == nil {
-		return 0, false
-	}
-	if n, ok := number(f); ok {
-		return n, true
-	}
-	r.problem(f, "a number", keys)
-	return 0, false
 }
 
 // object returns the object at keys, nil when absent; another type is a problem.

@@ -152,14 +152,15 @@ func (m *Mapper) Map(ev *jumpcloud.Event, lr plog.LogRecord) error {
 	if err != nil {
 		return m.failed(ev, lr, err)
 	}
-	r := &reader{v: v, original: m.original}
+	r := &reader{v: v, original: m.original, a: newArena(ev.Raw)}
 	switch m.format {
 	case FormatECS:
 		mapECS(r, ev, lr.Body().SetEmptyMap())
 	case FormatOCSF:
 		mapOCSF(r, ev, lr.Body().SetEmptyMap())
 	default:
-		setRawBody(ev, lr.Body())
+		// raw with semantic conventions: the body shares the arena of the attributes.
+		lr.Body().SetStr(r.a.text(ev.Raw))
 	}
 	if m.semconv {
 		mapSemconv(r, ev, attrs)

@@ -468,6 +468,10 @@ type ocsfMapper struct {
 	root ocsfObj
 	uses [ocsfMaxUses]ocsfUse
 	n    int
+	// objs are the objects looked up by obj, by path (the writers read the same objects
+	// again and again: each lookup walks the event's members).
+	objs  [12]ocsfObj
+	nobjs int
 }
 
 // mapOCSF builds the OCSF 1.8.0 event of the event into body.
@@ -1488,7 +1492,7 @@ func (m *ocsfMapper) putLocation(endpoint pcommon.Map) {
 	}
 	if hasRegion {
 		if hasCountry && !strings.Contains(region, "-") {
-			region = country + "-" + region
+			region = m.r.a.concat(country, "-", region)
 		}
 		loc.PutStr("region", region)
 		m.use(geo, "region_code")
@@ -1541,7 +1545,7 @@ func (m *ocsfMapper) putHTTPRequest(body pcommon.Map) {
 	var text string
 	switch ua.Type() {
 	case fastjson.TypeString:
-		s, ok := str(ua)
+		s, ok := str(&m.r.a, ua)
 		if !ok {
 			return
 		}
@@ -1585,7 +1589,7 @@ func (m *ocsfMapper) userAgentSummary(ua ocsfObj) string {
 			b = append(b, ')')
 		}
 	}
-	return validString(b)
+	return m.r.a.string(b)
 }
 
 // appendVersion appends " " and the version: the member full when sent, else the parts
@@ -1615,50 +1619,42 @@ func (m *ocsfMapper) appendVersion(b []byte, ua ocsfObj, full string, parts ...s
 func (m *ocsfMapper) putUnmapped(body pcommon.Map) {
 	var un pcommon.Map
 	opened := false
-	mustObject(m.r).Visit(func(key []byte, v *fastjson.Value) {
-		if ocsfNotSent(v) {
-			return
-		}
-		whole, partial := m.usage(key)
-		if whole {
-			return
-		}
-		var o *fastjson.Object
-		if v.Type() == fastjson.TypeObject {
-			o, _ = v.Object()
-			if m.residual(key, o, partial) == 0 {
-				return
-			}
-		}
+	open := func() {
 		if !opened {
 			un, opened = body.PutEmptyMap("unmapped"), true
 			un.EnsureCapacity(8)
 		}
-		dst := un.PutEmpty(validString(key))
-		if o == nil {
-			putJSON(dst, v)
+	}
+	mustObject(m.r).Visit(func(key []byte, v *fastjson.Value) {
+		if ocsfNotSent(v) {
 			return
 		}
-		members := dst.SetEmptyMap()
-		members.EnsureCapacity(o.Len())
+		var used ocsfMembersUsed
+		if m.usage(key, &used) {
+			return // represented whole
+		}
+		if v.Type() != fastjson.TypeObject {
+			open()
+			putJSON(&m.r.a, un.PutEmpty(m.r.a.string(key)), v)
+			return
+		}
+		// An object: written when one of its members is (one pass: the object is put when
+		// its first member left is met, so that unmapped keeps the event's order).
+		o, _ := v.Object()
+		var members pcommon.Map
+		some := false
 		o.Visit(func(member []byte, mv *fastjson.Value) {
-			if ocsfNotSent(mv) || (partial && m.memberUsed(key, member)) {
+			if ocsfNotSent(mv) || m.memberUsed(&used, member) {
 				return
 			}
-			putJSON(members.PutEmpty(validString(member)), mv)
+			if !some {
+				open()
+				members, some = un.PutEmptyMap(m.r.a.string(key)), true
+				members.EnsureCapacity(o.Len())
+			}
+			putJSON(&m.r.a, members.PutEmpty(m.r.a.string(member)), mv)
 		})
 	})
-}
-
-// residual counts the members of the top-level object key that go to unmapped.
-func (m *ocsfMapper) residual(key []byte, o *fastjson.Object, partial bool) int {
-	n := 0
-	o.Visit(func(member []byte, mv *fastjson.Value) {
-		if !ocsfNotSent(mv) && (!partial || !m.memberUsed(key, member)) {
-			n++
-		}
-	})
-	return n
 }
 
 // ocsfNotSent reports whether a field is JumpCloud's "not sent": null, an empty string, an
@@ -1699,24 +1695,32 @@ func (m *ocsfMapper) use(o ocsfObj, member string) {
 	}
 }
 
-// usage reports whether the top-level key is represented whole, or some of its members.
-func (m *ocsfMapper) usage(key []byte) (whole, partial bool) {
-	for _, u := range m.uses[:m.n] {
-		if string(key) == u.key {
-			if u.member == "" {
-				whole = true
-			} else {
-				partial = true
-			}
-		}
-	}
-	return whole, partial
+// ocsfMembersUsed are the uses (indexes in ocsfMapper.uses) of members of one top-level key.
+type ocsfMembersUsed struct {
+	i [ocsfMaxUses]uint8
+	n int
 }
 
-// memberUsed reports whether the member of the top-level object key is represented.
-func (m *ocsfMapper) memberUsed(key, member []byte) bool {
-	for _, u := range m.uses[:m.n] {
-		if u.member != "" && string(key) == u.key && string(member) == u.member {
+// usage reports whether the top-level key is represented whole; else used gets the uses of
+// its members that are (none when the key is not represented at all).
+func (m *ocsfMapper) usage(key []byte, used *ocsfMembersUsed) (whole bool) {
+	for i, u := range m.uses[:m.n] {
+		if string(key) == u.key {
+			if u.member == "" {
+				return true
+			}
+			used.i[used.n] = uint8(i)
+			used.n++
+		}
+	}
+	return false
+}
+
+// memberUsed reports whether the member of a top-level object is represented (used: the uses
+// of the object's members, by usage).
+func (m *ocsfMapper) memberUsed(used *ocsfMembersUsed, member []byte) bool {
+	for _, i := range used.i[:used.n] {
+		if string(member) == m.uses[i].member {
 			return true
 		}
 	}
@@ -1726,6 +1730,22 @@ func (m *ocsfMapper) memberUsed(key, member []byte) bool {
 // obj is the object at path; a value of another type is a problem (and is left out of
 // unmapped when it is a top-level field or a member of one).
 func (m *ocsfMapper) obj(path []string) ocsfObj {
+	// The paths are package variables: the same path is the same array.
+	for _, o := range m.objs[:m.nobjs] {
+		if &o.path[0] == &path[0] && len(o.path) == len(path) {
+			return o
+		}
+	}
+	o := m.lookup(path)
+	if m.nobjs < len(m.objs) {
+		m.objs[m.nobjs] = o
+		m.nobjs++
+	}
+	return o
+}
+
+// lookup is obj without the memo.
+func (m *ocsfMapper) lookup(path []string) ocsfObj {
 	f := m.r.get(path...)
 	if f == nil {
 		return ocsfObj{path: path}
@@ -1742,7 +1762,11 @@ func (m *ocsfMapper) get(o ocsfObj, member string) *fastjson.Value {
 	if o.v == nil {
 		return nil
 	}
-	f := o.v.Get(member)
+	obj, err := o.v.Object() // o.v is an object (obj, the root, a user agent)
+	if err != nil {
+		return nil
+	}
+	f := obj.Get(member)
 	if f == nil || f.Type() == fastjson.TypeNull {
 		return nil
 	}
@@ -1779,7 +1803,7 @@ func (m *ocsfMapper) str(o ocsfObj, member string) (string, bool) {
 		m.problem(f, "a string", o, member)
 		return "", false
 	}
-	return str(f)
+	return str(&m.r.a, f)
 }
 
 // text is the member of o when it is a non-empty string, or a number's JSON text (ids);
@@ -1789,7 +1813,7 @@ func (m *ocsfMapper) text(o ocsfObj, member string) (string, bool) {
 	if f == nil {
 		return "", false
 	}
-	s, ok, typeOK := textOf(f)
+	s, ok, typeOK := textOf(&m.r.a, f)
 	if !typeOK {
 		m.problem(f, "a string", o, member)
 	}

@@ -49,20 +49,25 @@ var continents = map[string]bool{"AF": true, "AN": true, "AS": true, "EU": true,
 // the actor (initiated_by, or the authenticating username) as user.*, client.address,
 // user_agent.*, geo.* from JumpCloud's geoip, error.type on failure, and the vendor set above.
 func mapSemconv(r *reader, ev *jumpcloud.Event, attrs pcommon.Map) {
-	putStr := func(key string, keys ...string) {
-		if s, ok := r.str(keys...); ok {
+	// Each object is looked up once (a lookup walks the event's members).
+	putStr := func(key string, o *fastjson.Value, parent, member string) {
+		if s, ok := r.strIn(o, parent, member); ok {
+			attrs.PutStr(key, s)
+		}
+	}
+	putText := func(key string, o *fastjson.Value, parent, member string) {
+		if s, ok := r.textIn(o, parent, member); ok {
 			attrs.PutStr(key, s)
 		}
 	}
 	// The actor.
-	if r.object("initiated_by") != nil {
-		if id, ok := r.text("initiated_by", "id"); ok {
-			attrs.PutStr(string(semconv.UserIDKey), id)
-		}
-		putStr(string(semconv.UserEmailKey), "initiated_by", "email")
-		putStr(attrActorType, "initiated_by", "type")
+	actor := r.object("initiated_by")
+	if actor != nil {
+		putText(string(semconv.UserIDKey), actor, "initiated_by", "id")
+		putStr(string(semconv.UserEmailKey), actor, "initiated_by", "email")
+		putStr(attrActorType, actor, "initiated_by", "type")
 	}
-	if name, ok := r.str("initiated_by", "username"); ok {
+	if name, ok := r.strIn(actor, "initiated_by", "username"); ok {
 		attrs.PutStr(string(semconv.UserNameKey), name)
 	} else if name, ok := r.str("username"); ok {
 		attrs.PutStr(string(semconv.UserNameKey), name)
@@ -76,42 +81,46 @@ func mapSemconv(r *reader, ev *jumpcloud.Event, attrs pcommon.Map) {
 	putUserAgent(r, attrs)
 	putGeo(r, attrs)
 	// The target, application and system.
-	if r.object("resource") != nil {
-		if id, ok := r.text("resource", "id"); ok {
-			attrs.PutStr(attrTargetID, id)
+	if res := r.object("resource"); res != nil {
+		putText(attrTargetID, res, "resource", "id")
+		putStr(attrTargetType, res, "resource", "type")
+		for _, member := range [...]string{"username", "name", "displayName"} {
+			if name, ok := r.strIn(res, "resource", member); ok {
+				attrs.PutStr(attrTargetName, name)
+				break
+			}
 		}
-		putStr(attrTargetType, "resource", "type")
-		if name, ok := firstStr(r, []string{"resource", "username"}, []string{"resource", "name"}, []string{"resource", "displayName"}); ok {
-			attrs.PutStr(attrTargetName, name)
-		}
-		putStr(attrTargetEmail, "resource", "email")
+		putStr(attrTargetEmail, res, "resource", "email")
 	}
-	if r.object("application") != nil {
-		if id, ok := r.text("application", "id"); ok {
-			attrs.PutStr(attrApplicationID, id)
-		}
-		putStr(attrApplicationName, "application", "name")
-		putStr(attrApplicationLabel, "application", "display_label")
-		putStr(attrApplicationSSOType, "application", "sso_type")
+	app := r.object("application")
+	if app != nil {
+		putText(attrApplicationID, app, "application", "id")
+		putStr(attrApplicationName, app, "application", "name")
+		putStr(attrApplicationLabel, app, "application", "display_label")
+		putStr(attrApplicationSSOType, app, "application", "sso_type")
 	}
-	if r.object("system") != nil {
-		if id, ok := r.text("system", "id"); ok {
-			attrs.PutStr(attrSystemID, id)
-		}
-		putStr(attrSystemHostname, "system", "hostname")
-		putStr(attrSystemDisplayName, "system", "displayName")
+	if sys := r.object("system"); sys != nil {
+		putText(attrSystemID, sys, "system", "id")
+		putStr(attrSystemHostname, sys, "system", "hostname")
+		putStr(attrSystemDisplayName, sys, "system", "displayName")
 	}
 	// Authentication.
 	if mfa, ok := r.boolean("mfa"); ok {
 		attrs.PutBool(attrMFAUsed, mfa)
 	}
-	if r.object("mfa_meta") != nil {
-		putStr(attrMFAMethod, "mfa_meta", "type")
+	if meta := r.object("mfa_meta"); meta != nil {
+		putStr(attrMFAMethod, meta, "mfa_meta", "type")
 	}
-	putStr(attrAuthMethod, "auth_method")
-	putStr(attrAuthType, "auth_type")
-	putStr(attrEAPType, "eap_type")
-	if p := authProtocol(r, ev); p != "" {
+	if s, ok := r.str("auth_method"); ok {
+		attrs.PutStr(attrAuthMethod, s)
+	}
+	if s, ok := r.str("auth_type"); ok {
+		attrs.PutStr(attrAuthType, s)
+	}
+	if s, ok := r.str("eap_type"); ok {
+		attrs.PutStr(attrEAPType, s)
+	}
+	if p := authProtocol(r, ev, app); p != "" {
 		attrs.PutStr(attrAuthProtocol, p)
 	}
 	// The outcome.
@@ -152,11 +161,13 @@ func errorType(msg string) string {
 
 // authProtocol names the authentication protocol of an authentication event: saml or oidc
 // (the application's sso_type), radius, ldap; "" for other events.
-func authProtocol(r *reader, ev *jumpcloud.Event) string {
+func authProtocol(r *reader, ev *jumpcloud.Event, app *fastjson.Value) string {
 	switch ev.Service {
 	case "sso":
-		if t, ok := str(r.v, "application", "sso_type"); ok {
-			return strings.ToLower(t)
+		if app != nil {
+			if t, ok := str(&r.a, app, "sso_type"); ok {
+				return strings.ToLower(t)
+			}
 		}
 		return "sso"
 	case "radius":
@@ -182,7 +193,7 @@ func putUserAgent(r *reader, attrs pcommon.Map) {
 	}
 	switch ua.Type() {
 	case fastjson.TypeString:
-		if s, ok := str(ua); ok {
+		if s, ok := str(&r.a, ua); ok {
 			attrs.PutStr(string(semconv.UserAgentOriginalKey), s)
 		}
 		return
@@ -191,82 +202,76 @@ func putUserAgent(r *reader, attrs pcommon.Map) {
 		r.problem(ua, "an object or a string", []string{key})
 		return
 	}
-	if s, ok := r.str(key, "name"); ok {
+	if s, ok := r.strIn(ua, key, "name"); ok {
 		attrs.PutStr(string(semconv.UserAgentNameKey), s)
 	}
-	if s, ok := r.str(key, "version"); ok {
+	if s, ok := r.strIn(ua, key, "version"); ok {
 		attrs.PutStr(string(semconv.UserAgentVersionKey), s)
-	} else if s := dotted(r, key, "major", "minor", "patch"); s != "" {
+	} else if s := dotted(r, ua, key, "major", "minor", "patch"); s != "" {
 		attrs.PutStr(string(semconv.UserAgentVersionKey), s)
 	}
-	if s, ok := firstStr(r, []string{key, "os_name"}, []string{key, "os"}); ok {
+	if s, ok := r.strIn(ua, key, "os_name"); ok {
+		attrs.PutStr(string(semconv.UserAgentOSNameKey), s)
+	} else if s, ok := r.strIn(ua, key, "os"); ok {
 		attrs.PutStr(string(semconv.UserAgentOSNameKey), s)
 	}
-	if s, ok := r.str(key, "os_version"); ok {
+	if s, ok := r.strIn(ua, key, "os_version"); ok {
 		attrs.PutStr(string(semconv.UserAgentOSVersionKey), s)
-	} else if s := dotted(r, key, "os_major", "os_minor", "os_patch"); s != "" {
+	} else if s := dotted(r, ua, key, "os_major", "os_minor", "os_patch"); s != "" {
 		attrs.PutStr(string(semconv.UserAgentOSVersionKey), s)
 	}
 }
 
-// dotted joins the version parts of the user agent object obj (major, minor, patch), stopping
-// at the first absent one: "124.0.6367", "17.4", "".
-func dotted(r *reader, obj string, parts ...string) string {
-	var b strings.Builder
+// dotted joins the version parts of the user agent object ua (the member key of the event:
+// major, minor, patch), stopping at the first absent one: "124.0.6367", "17.4", "".
+func dotted(r *reader, ua *fastjson.Value, key string, parts ...string) string {
+	var buf [64]byte
+	b := buf[:0]
 	for _, p := range parts {
-		s, ok := r.str(obj, p)
+		s, ok := r.strBytesIn(ua, key, p)
 		if !ok {
 			break
 		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
+		if len(b) > 0 {
+			b = append(b, '.')
 		}
-		b.WriteString(s)
+		b = append(b, s...)
 	}
-	return b.String()
+	return r.a.string(b)
 }
 
 // putGeo sets geo.* from JumpCloud's geoip object (its own lookup of client_ip).
 func putGeo(r *reader, attrs pcommon.Map) {
-	if r.object("geoip") == nil {
+	geo := r.object("geoip")
+	if geo == nil {
 		return
 	}
-	country, hasCountry := r.str("geoip", "country_code")
+	country, hasCountry := r.strIn(geo, "geoip", "country_code")
 	if hasCountry {
 		attrs.PutStr(string(semconv.GeoCountryISOCodeKey), country)
 	}
-	if c, ok := r.str("geoip", "continent_code"); ok {
+	if c, ok := r.strIn(geo, "geoip", "continent_code"); ok {
 		if c = strings.ToUpper(c); continents[c] {
 			attrs.PutStr(string(semconv.GeoContinentCodeKey), c)
 		}
 	}
-	if region, ok := r.str("geoip", "region_code"); ok {
+	if region, ok := r.strIn(geo, "geoip", "region_code"); ok {
 		// ISO 3166-2: the country code, a hyphen, the subdivision code (US-CO).
 		if hasCountry && !strings.Contains(region, "-") {
-			region = country + "-" + region
+			region = r.a.concat(country, "-", region)
 		}
 		attrs.PutStr(string(semconv.GeoRegionISOCodeKey), region)
 	}
-	if lat, ok := r.number("geoip", "latitude"); ok {
+	if lat, ok := r.numberIn(geo, "geoip", "latitude"); ok {
 		attrs.PutDouble(string(semconv.GeoLocationLatKey), lat)
 	}
-	if lon, ok := r.number("geoip", "longitude"); ok {
+	if lon, ok := r.numberIn(geo, "geoip", "longitude"); ok {
 		attrs.PutDouble(string(semconv.GeoLocationLonKey), lon)
 	}
-	if s, ok := r.str("geoip", "region_name"); ok {
+	if s, ok := r.strIn(geo, "geoip", "region_name"); ok {
 		attrs.PutStr(attrGeoRegionName, s)
 	}
-	if s, ok := r.str("geoip", "timezone"); ok {
+	if s, ok := r.strIn(geo, "geoip", "timezone"); ok {
 		attrs.PutStr(attrGeoTimezone, s)
 	}
-}
-
-// firstStr is the first of the paths that holds a non-empty string.
-func firstStr(r *reader, paths ...[]string) (string, bool) {
-	for _, p := range paths {
-		if s, ok := r.str(p...); ok {
-			return s, true
-		}
-	}
-	return "", false
 }
