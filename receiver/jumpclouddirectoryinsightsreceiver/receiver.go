@@ -29,8 +29,9 @@ type diReceiver struct {
 	telemetry *metadata.TelemetryBuilder
 	obsrecv   *receiverhelper.ObsReport
 	status    *statusReporter
-	now       func() time.Time
-	budget    *budget
+	// clock is the engine's time (clock.go): realClock, or a clock a test drives.
+	clock  clock
+	budget *budget
 	// services is the configuration's service list, computed once for every request.
 	services []string
 
@@ -45,6 +46,9 @@ type diReceiver struct {
 	cancel, cancelDelivery context.CancelFunc
 	wg                     sync.WaitGroup
 }
+
+// now is the engine's current time (its clock's).
+func (r *diReceiver) now() time.Time { return r.clock.Now() }
 
 // shutdownGrace bounds how long Shutdown lets deliveries in flight finish (so that their
 // progress is committed) before it cancels them.
@@ -68,10 +72,10 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*diRec
 		telemetry: tb,
 		obsrecv:   obsrecv,
 		status:    newStatusReporter(set.Logger, tb),
-		now:       time.Now,
-		budget:    newBudget(cfg),
+		clock:     realClock{},
 		services:  cfg.services(),
 	}
+	r.budget = newBudget(cfg, r.clock)
 	orgs := 0
 	for _, spec := range cfg.streams() {
 		r.status.register(spec.name(), spec.metricAttrs())
@@ -116,7 +120,7 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 		APIKey:         string(r.cfg.APIKey),
 		ServiceAccount: r.cfg.serviceAccount(),
 		UserAgent:      userAgent(r.settings.BuildInfo),
-		Now:            r.now,
+		Now:            r.clock.Now,
 
 		MaxResponseBytes: r.cfg.maxPageBytes(),
 	})
