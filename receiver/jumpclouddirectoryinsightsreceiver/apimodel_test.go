@@ -32,6 +32,8 @@ type apiModel struct {
 	seed   uint64
 	clock  clock
 	faults modelFaults
+	// trace, when set, is told every request and its answer.
+	trace func(string)
 
 	mu sync.Mutex
 	// events are sorted by (millisecond, id).
@@ -91,8 +93,9 @@ func cmpInt64(a, b int64) int {
 // draw returns the random source of one request: the seed, the request's kind and query, the
 // time, and how many times the same request was made at that time.
 func (m *apiModel) draw(kind string, q jumpcloud.Query, now time.Time) *rand.Rand {
+	excluded := slices.Sorted(slices.Values(q.ExcludeIDs)) // a set: the engine's order is a map's
 	key := fmt.Sprintf("%s|%v|%d|%d|%s|%s|%d", kind, q.OrgIDs, q.StartTime.UnixNano(), q.EndTime.UnixNano(),
-		q.SearchAfter, strings.Join(q.ExcludeIDs, ","), now.UnixNano())
+		q.SearchAfter, strings.Join(excluded, ","), now.UnixNano())
 	m.mu.Lock()
 	m.asked[key]++
 	n := m.asked[key]
@@ -141,6 +144,14 @@ func (m *apiModel) Count(ctx context.Context, q jumpcloud.Query) (int64, error) 
 	}
 	now := m.clock.Now()
 	rng := m.draw("count", q, now)
+	n, err := m.count(q, now, rng)
+	if m.trace != nil {
+		m.trace(fmt.Sprintf("count %v [%s, %s): %d %v", q.OrgIDs, q.StartTime.Format(time.RFC3339Nano), q.EndTime.Format(time.RFC3339Nano), n, err))
+	}
+	return n, err
+}
+
+func (m *apiModel) count(q jumpcloud.Query, now time.Time, rng *rand.Rand) (int64, error) {
 	if err := m.failure(rng, false); err != nil {
 		return 0, err
 	}
@@ -177,6 +188,19 @@ func (m *apiModel) EventsReserving(ctx context.Context, q jumpcloud.Query, reser
 		return nil, &jumpcloud.Error{Kind: jumpcloud.KindConfig, StatusCode: http.StatusBadRequest, Message: "model: ASC pages with a limit only"}
 	}
 	rng := m.draw("page", q, m.clock.Now())
+	page, err := m.page(ctx, q, reserve, rng)
+	if m.trace != nil {
+		n := 0
+		if page != nil {
+			n = len(page.Events)
+		}
+		m.trace(fmt.Sprintf("page %v [%s, %s) after %s excluding %d: %d events %v", q.OrgIDs, q.StartTime.Format(time.RFC3339Nano),
+			q.EndTime.Format(time.RFC3339Nano), q.SearchAfter, len(q.ExcludeIDs), n, err))
+	}
+	return page, err
+}
+
+func (m *apiModel) page(ctx context.Context, q jumpcloud.Query, reserve func(context.Context) error, rng *rand.Rand) (*jumpcloud.Page, error) {
 	if err := m.failure(rng, true); err != nil {
 		return nil, err
 	}

@@ -127,14 +127,25 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fail(err)
 	}
+	if err := r.launch(ctx, sc, client); err != nil {
+		return fail(err)
+	}
+	r.httpClient = hc
+	return nil
+}
+
+// launch gives every stream client and its checkpoint from sc, then starts the streams and the
+// shared probe: the part of Start after the storage and the HTTP client are built, which a test
+// calls with a model of the API and an in-memory storage (sim_test.go).
+func (r *diReceiver) launch(ctx context.Context, sc storage.Client, client eventsAPI) error {
 	r.client = client
 	for _, st := range r.streams {
 		st.client = client
 		if err := st.load(ctx, sc); err != nil {
-			return fail(err)
+			return err
 		}
 	}
-	r.storage, r.httpClient = sc, hc
+	r.storage = sc
 	r.status.setAll(stateInitialized)
 
 	runCtx, cancel := context.WithCancel(context.Background())
