@@ -32,8 +32,10 @@ type apiModel struct {
 	seed   uint64
 	clock  clock
 	faults modelFaults
-	// trace, when set, is told every request and its answer.
-	trace func(string)
+	// trace, when set, is told every request and its answer; underCounted, when set, the
+	// events a count left out (the engine cannot know of them).
+	trace        func(string)
+	underCounted func(ids []string)
 
 	mu sync.Mutex
 	// events are sorted by (millisecond, id).
@@ -160,17 +162,21 @@ func (m *apiModel) count(q jumpcloud.Query, now time.Time, rng *rand.Rand) (int6
 		return 0, &jumpcloud.Error{Kind: jumpcloud.KindTransient, StatusCode: http.StatusServiceUnavailable}
 	}
 	m.mu.Lock()
-	var n int64
+	var ids []string
 	for i := range m.events {
 		if matches(q, &m.events[i], now) {
-			n++
+			ids = append(ids, m.events[i].id)
 		}
 	}
 	m.mu.Unlock()
+	n := int64(len(ids))
 	switch f := rng.Float64(); {
 	case f < m.faults.CountUnder:
 		m.inject("count-under")
 		n = max(0, n-1-rng.Int64N(2))
+		if m.underCounted != nil {
+			m.underCounted(ids)
+		}
 	case f < m.faults.CountUnder+m.faults.CountOver:
 		m.inject("count-over")
 		n += 1 + rng.Int64N(2)
