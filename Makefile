@@ -21,7 +21,7 @@ CYCLONEDX   := $(TOOLS_DIR)/cyclonedx-gomod-$(CYCLONEDX_VERSION)
 # The release version: dist.version of builder-config.yaml unless VERSION is set.
 VERSION     ?= $(shell awk '/^dist:/ {d = 1; next} /^[^ #]/ {d = 0} d && $$1 == "version:" {print $$2; exit}' builder-config.yaml)
 
-.PHONY: all test vet lint unit fuzz-short e2e-test ocb-test generate tools bench bench-go build run clean e2e chaos chaos-test soak dist dist-test
+.PHONY: all test vet lint unit fuzz-short e2e-test ocb-test generate tools bench bench-go build run clean e2e chaos chaos-test soak sim dist dist-test
 
 all: build
 
@@ -97,6 +97,13 @@ test: vet lint unit fuzz-short e2e-test ocb-test chaos-test
 ## after the end-to-end tests; no -race: the simulator and the sink run in the test process.
 chaos-test: build
 	$(GO) test -count=1 -p 1 -timeout 5m ./test/chaos/...
+
+## sim: the deterministic simulation of the engine (receiver/.../sim_test.go) over SEEDS seeds
+## (default 1000, about a third of a second each) from SIM_FIRST (default 1), an hour of simulated
+## live flow each, without -race; SIM_SEED=n replays seed n alone and prints its schedule.
+SEEDS ?= 1000
+sim:
+	$(if $(SIM_SEED),SIM_SEED=$(SIM_SEED),SIM_SEEDS=$(SEEDS) SIM_FIRST=$(or $(SIM_FIRST),1)) $(GO) test -count=1 -timeout 0 -run '^TestSimulation$$' -v ./receiver/jumpclouddirectoryinsightsreceiver/
 
 ## chaos: the chaos campaign (cmd/chaos): CHAOS_RUNS random seeds (default 3), or the one given
 ## by CHAOS_SEED, each a CHAOS_DURATION schedule (default 3m) of API, sink and process faults.

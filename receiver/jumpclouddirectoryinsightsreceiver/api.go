@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
@@ -91,5 +90,5 @@ func (s *stream) waitToRetry(ctx context.Context, bo *backoff.ExponentialBackOff
 	s.r.budget.pauseOn429(err, wait)
 	s.r.settings.Logger.Debug("Collection failed, retrying", zap.String("organization", s.spec.name()),
 		zap.String("error_type", string(etype)), zap.Duration("retry_in", wait), zap.Error(err))
-	return httpretry.Sleep(ctx, wait)
+	return s.r.clock.Sleep(ctx, wait)
 }

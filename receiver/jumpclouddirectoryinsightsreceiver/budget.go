@@ -10,7 +10,6 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"golang.org/x/time/rate"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
@@ -28,6 +27,7 @@ type budget struct {
 	requests chan struct{}
 	pages    chan struct{}
 	limiter  *rate.Limiter
+	clock    clock
 
 	mu          sync.Mutex
 	pausedUntil time.Time
@@ -42,8 +42,9 @@ func pageSlots(maxConcurrentRequests int) int {
 	return max(2, (maxConcurrentRequests+1)/2)
 }
 
-func newBudget(cfg *Config) *budget {
+func newBudget(cfg *Config, clk clock) *budget {
 	b := &budget{
+		clock:    clk,
 		requests: make(chan struct{}, cfg.MaxConcurrentRequests),
 		pages:    make(chan struct{}, pageSlots(cfg.MaxConcurrentRequests)),
 		resumed:  make(chan struct{}),
@@ -71,7 +72,7 @@ func (b *budget) releasePage() { <-b.pages }
 func (b *budget) do(ctx context.Context, request func(context.Context) error) error {
 	for {
 		b.mu.Lock()
-		wait, refused, resumed := time.Until(b.pausedUntil), b.refused, b.resumed
+		wait, refused, resumed := b.pausedUntil.Sub(b.clock.Now()), b.refused, b.resumed
 		b.mu.Unlock()
 		if refused > 0 {
 			select {
@@ -84,13 +85,16 @@ func (b *budget) do(ctx context.Context, request func(context.Context) error) er
 		if wait <= 0 {
 			break
 		}
-		if !httpretry.Sleep(ctx, wait) {
+		if !b.clock.Sleep(ctx, wait) {
 			return ctx.Err()
 		}
 	}
 	if b.limiter != nil {
-		if err := b.limiter.Wait(ctx); err != nil {
-			return err
+		// The limiter's Wait reads the wall clock: reserve at the clock's time, wait on it.
+		res := b.limiter.ReserveN(b.clock.Now(), 1)
+		if !b.clock.Sleep(ctx, res.DelayFrom(b.clock.Now())) {
+			res.CancelAt(b.clock.Now())
+			return ctx.Err()
 		}
 	}
 	select {
@@ -128,7 +132,7 @@ func (b *budget) pauseOn429(err error, d time.Duration) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if until := time.Now().Add(d); until.After(b.pausedUntil) {
+	if until := b.clock.Now().Add(d); until.After(b.pausedUntil) {
 		b.pausedUntil = until
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
@@ -130,7 +129,7 @@ func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Eve
 			refused = true
 			s.r.budget.deliveryRefused()
 		}
-		if !httpretry.Sleep(ctx, min(bo.NextBackOff(), maxDeliveryRetryInterval)) {
+		if !s.r.clock.Sleep(ctx, min(bo.NextBackOff(), maxDeliveryRetryInterval)) {
 			return ctx.Err()
 		}
 	}

@@ -10,7 +10,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 )
 
@@ -118,10 +117,10 @@ func (g *groupProber) release(s *stream) {
 // max_requests_per_second the counts of thousands of organizations take a while).
 func (g *groupProber) run(ctx, deliverCtx context.Context) {
 	wait := g.r.cfg.PollInterval
-	for httpretry.Sleep(ctx, wait) {
-		started := time.Now()
+	for g.r.clock.Sleep(ctx, wait) {
+		started := g.r.now()
 		g.poll(ctx, deliverCtx)
-		wait = max(g.r.cfg.PollInterval-time.Since(started), 0)
+		wait = max(g.r.cfg.PollInterval-g.r.now().Sub(started), 0)
 	}
 }
 

@@ -29,8 +29,9 @@ type diReceiver struct {
 	telemetry *metadata.TelemetryBuilder
 	obsrecv   *receiverhelper.ObsReport
 	status    *statusReporter
-	now       func() time.Time
-	budget    *budget
+	// clock is the engine's time (clock.go): realClock, or a clock a test drives.
+	clock  clock
+	budget *budget
 	// services is the configuration's service list, computed once for every request.
 	services []string
 
@@ -45,6 +46,9 @@ type diReceiver struct {
 	cancel, cancelDelivery context.CancelFunc
 	wg                     sync.WaitGroup
 }
+
+// now is the engine's current time (its clock's).
+func (r *diReceiver) now() time.Time { return r.clock.Now() }
 
 // shutdownGrace bounds how long Shutdown lets deliveries in flight finish (so that their
 // progress is committed) before it cancels them.
@@ -68,10 +72,10 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*diRec
 		telemetry: tb,
 		obsrecv:   obsrecv,
 		status:    newStatusReporter(set.Logger, tb),
-		now:       time.Now,
-		budget:    newBudget(cfg),
+		clock:     realClock{},
 		services:  cfg.services(),
 	}
+	r.budget = newBudget(cfg, r.clock)
 	orgs := 0
 	for _, spec := range cfg.streams() {
 		r.status.register(spec.name(), spec.metricAttrs())
@@ -116,21 +120,32 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 		APIKey:         string(r.cfg.APIKey),
 		ServiceAccount: r.cfg.serviceAccount(),
 		UserAgent:      userAgent(r.settings.BuildInfo),
-		Now:            r.now,
+		Now:            r.clock.Now,
 
 		MaxResponseBytes: r.cfg.maxPageBytes(),
 	})
 	if err != nil {
 		return fail(err)
 	}
+	if err := r.launch(ctx, sc, client); err != nil {
+		return fail(err)
+	}
+	r.httpClient = hc
+	return nil
+}
+
+// launch gives every stream client and its checkpoint from sc, then starts the streams and the
+// shared probe: the part of Start after the storage and the HTTP client are built, which a test
+// calls with a model of the API and an in-memory storage (sim_test.go).
+func (r *diReceiver) launch(ctx context.Context, sc storage.Client, client eventsAPI) error {
 	r.client = client
 	for _, st := range r.streams {
 		st.client = client
 		if err := st.load(ctx, sc); err != nil {
-			return fail(err)
+			return err
 		}
 	}
-	r.storage, r.httpClient = sc, hc
+	r.storage = sc
 	r.status.setAll(stateInitialized)
 
 	runCtx, cancel := context.WithCancel(context.Background())

@@ -412,12 +412,17 @@ func (cp *checkpoint) pageDelivered(i int, cursor []byte, last bool) {
 }
 
 // halveSlice is where a 500 (too expensive) cuts slice sl, whose newest fetched event is at
-// fetchedTo: at the middle of the time it has left (from its cursor on). ok is false when that
-// is at most narrowFloor: the 500 is then a transient error.
+// fetchedTo: at the middle of the time it has left (from its cursor on: the cursor's time, or
+// the newest event fetched when later; after a restart nothing was fetched yet, and a cut before
+// the cursor would have the new slice read delivered events again). ok is false when that is at
+// most narrowFloor: the 500 is then a transient error.
 func halveSlice(sl sliceProgress, fetchedTo time.Time) (mid time.Time, ok bool) {
 	from := sl.Start
 	if len(sl.SearchAfter) > 0 {
 		from = maxTime(from, fetchedTo)
+		if at, ok := jumpcloud.CursorTime(sl.SearchAfter); ok {
+			from = maxTime(from, at)
+		}
 	}
 	end := sl.end()
 	if end.Sub(from) <= narrowFloor {

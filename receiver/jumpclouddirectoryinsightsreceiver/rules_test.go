@@ -220,6 +220,12 @@ func TestSliceRules(t *testing.T) {
 		assert.Equal(t, base.Add(20*time.Minute), mid, "no cursor: from its start")
 		_, ok = halveSlice(sliceProgress{Start: base, End: base.Add(narrowFloor)}, time.Time{})
 		assert.False(t, ok, "not below narrowFloor: then a transient error")
+		// After a restart nothing was fetched yet: from the cursor's time, not from the start
+		// (the simulation's seed 1199: the new slice read delivered events again).
+		cursor := []byte(fmt.Sprintf(`[%d,"0000000000000000000000ff"]`, base.Add(36*time.Minute).UnixMilli()))
+		mid, ok = halveSlice(sliceProgress{Start: base, End: base.Add(40 * time.Minute), SearchAfter: cursor}, time.Time{})
+		assert.True(t, ok)
+		assert.True(t, base.Add(38*time.Minute).Truncate(time.Millisecond).Equal(mid), "half of the 4 minutes after the cursor, not of the 40 after the start: %s", mid.Sub(base))
 
 		cp := checkpoint{Slices: []sliceProgress{sl}}
 		cp.narrowSlice(0, base.Add(20*time.Minute))

@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/httpretry"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/mapping"
 )
@@ -184,7 +183,7 @@ func (s *stream) run(ctx, deliverCtx context.Context) {
 				s.woken.Store(true)
 				continue
 			}
-			if !httpretry.Sleep(ctx, s.r.cfg.PollInterval) {
+			if !s.r.clock.Sleep(ctx, s.r.cfg.PollInterval) {
 				return
 			}
 		}

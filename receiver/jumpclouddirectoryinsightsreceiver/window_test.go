@@ -1,6 +1,7 @@
 package jumpclouddirectoryinsightsreceiver
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -16,9 +17,17 @@ func newWindowTestReceiver(t *testing.T, cfg *Config, now time.Time) *diReceiver
 	t.Helper()
 	r, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), consumertest.NewNop())
 	require.NoError(t, err)
-	r.now = func() time.Time { return now }
+	r.clock = fixedClock{now}
+	r.budget = newBudget(cfg, r.clock)
 	return r
 }
+
+// fixedClock is a clock stopped at now; it sleeps on the wall clock.
+type fixedClock struct{ now time.Time }
+
+func (c fixedClock) Now() time.Time { return c.now }
+
+func (fixedClock) Sleep(ctx context.Context, d time.Duration) bool { return realClock{}.Sleep(ctx, d) }
 
 func TestOpenWindow(t *testing.T) {
 	t.Parallel()

@@ -62,6 +62,16 @@ func parseCursor(raw []byte) (cursor, error) {
 	return c, nil
 }
 
+// CursorTime is the time of a search_after key (its epoch millisecond); ok is false when raw is
+// not one.
+func CursorTime(raw []byte) (t time.Time, ok bool) {
+	c, err := parseCursor(raw)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(c.millis).UTC(), true
+}
+
 // integerMillis reads a JSON number that must hold an integer exactly (1.793491202e12 is one).
 func integerMillis(s string) (int64, error) {
 	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
