@@ -227,14 +227,20 @@ func (s *memStorage) Delete(_ context.Context, k string) error {
 }
 
 func (s *memStorage) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	return batchOneByOne(ctx, s, ops)
+}
+
+// batchOneByOne runs ops on c one at a time (the tests' in-memory storages: their Get, Set and
+// Delete never fail).
+func batchOneByOne(ctx context.Context, c storage.Client, ops []*storage.Operation) error {
 	for _, op := range ops {
 		switch op.Type {
 		case storage.Get:
-			op.Value, _ = s.Get(ctx, op.Key)
+			op.Value, _ = c.Get(ctx, op.Key)
 		case storage.Set:
-			_ = s.Set(ctx, op.Key, op.Value)
+			_ = c.Set(ctx, op.Key, op.Value)
 		case storage.Delete:
-			_ = s.Delete(ctx, op.Key)
+			_ = c.Delete(ctx, op.Key)
 		}
 	}
 	return nil

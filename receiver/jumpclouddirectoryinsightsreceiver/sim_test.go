@@ -234,17 +234,7 @@ func (s *simStorage) Delete(_ context.Context, k string) error {
 }
 
 func (s *simStorage) Batch(ctx context.Context, ops ...*storage.Operation) error {
-	for _, op := range ops {
-		switch op.Type {
-		case storage.Get:
-			op.Value, _ = s.Get(ctx, op.Key)
-		case storage.Set:
-			_ = s.Set(ctx, op.Key, op.Value)
-		case storage.Delete:
-			_ = s.Delete(ctx, op.Key)
-		}
-	}
-	return nil
+	return batchOneByOne(ctx, s, ops)
 }
 
 func (*simStorage) Close(context.Context) error { return nil }
