@@ -1,7 +1,6 @@
 package mapping
 
 import (
-	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -829,16 +828,7 @@ var jumpCloudEventTypes = map[string]string{
 //	go test -run '^$' -bench MapECS -benchmem ./receiver/jumpclouddirectoryinsightsreceiver/internal/mapping/
 func BenchmarkMapECS(b *testing.B) {
 	events := testEvents(b)
-	var page bytes.Buffer
-	page.WriteByte('[')
-	for i := range events {
-		if i > 0 {
-			page.WriteByte(',')
-		}
-		page.Write(events[i].Raw)
-	}
-	page.WriteByte(']')
-	body := page.Bytes()
+	body := pageOf(events)
 
 	b.Run("ecs", func(b *testing.B) {
 		m := New(Options{Format: FormatECS})

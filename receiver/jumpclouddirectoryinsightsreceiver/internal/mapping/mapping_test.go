@@ -44,6 +44,20 @@ func testEvents(t testing.TB) []jumpcloud.Event {
 	return events
 }
 
+// pageOf is the `/events` response body holding events (a JSON array of their texts).
+func pageOf(events []jumpcloud.Event) []byte {
+	var page bytes.Buffer
+	page.WriteByte('[')
+	for i := range events {
+		if i > 0 {
+			page.WriteByte(',')
+		}
+		page.Write(events[i].Raw)
+	}
+	page.WriteByte(']')
+	return page.Bytes()
+}
+
 // mapAll maps events into one plog.Logs (one scope, one record per event, in order) and
 // returns it with the mapping error of each event.
 func mapAll(t testing.TB, m *Mapper, events []jumpcloud.Event) (plog.Logs, []error) {

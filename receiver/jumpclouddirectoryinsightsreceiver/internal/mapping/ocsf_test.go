@@ -481,16 +481,7 @@ func TestOCSFUnmapped(t *testing.T) {
 // comparison.
 func BenchmarkMapOCSF(b *testing.B) {
 	events := testEvents(b)
-	var page bytes.Buffer
-	page.WriteByte('[')
-	for i := range events {
-		if i > 0 {
-			page.WriteByte(',')
-		}
-		page.Write(events[i].Raw)
-	}
-	page.WriteByte(']')
-	body := page.Bytes()
+	body := pageOf(events)
 	modes := []struct {
 		name    string
 		format  Format
