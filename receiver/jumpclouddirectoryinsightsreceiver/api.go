@@ -2,6 +2,7 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v7"
@@ -29,16 +30,50 @@ var _ eventsAPI = (*jumpcloud.Client)(nil)
 // (a stream's, and the shared probe's for several organizations), and what a failure costs
 // (the wait before the retry, and the pause of every stream on a 429).
 
+// metricAttrSets are the self-metric attribute sets of a stream (its organization) or of the
+// shared probe (none), each built once: an attribute set is sorted and hashed when it is built,
+// and the engine records several measurements per page.
+type metricAttrSets struct {
+	base  []attribute.KeyValue
+	plain metric.MeasurementOption
+	mu    sync.Mutex
+	// byStatus are the sets of otelcol_jumpcloud_api_requests by status code (a few codes).
+	byStatus map[int]metric.MeasurementOption
+}
+
+func newMetricAttrSets(base []attribute.KeyValue) *metricAttrSets {
+	return &metricAttrSets{base: base, plain: metric.WithAttributeSet(attribute.NewSet(base...)), byStatus: map[int]metric.MeasurementOption{}}
+}
+
+// with is the set of the base attributes and extra.
+func (a *metricAttrSets) with(extra ...attribute.KeyValue) metric.MeasurementOption {
+	if len(extra) == 0 {
+		return a.plain
+	}
+	return metric.WithAttributeSet(attribute.NewSet(append(extra, a.base...)...))
+}
+
+// status is the set of the base attributes and http.response.status_code.
+func (a *metricAttrSets) status(code int) metric.MeasurementOption {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	opt, ok := a.byStatus[code]
+	if !ok {
+		opt = a.with(attribute.Int("http.response.status_code", code))
+		a.byStatus[code] = opt
+	}
+	return opt
+}
+
 // countRequest counts one API request in otelcol_jumpcloud_api_requests by its status code (200
 // when it succeeded, 0 when no response was received) with attrs (a stream's organization; none
 // for a shared count).
-func (r *diReceiver) countRequest(ctx context.Context, err error, attrs []attribute.KeyValue) {
+func (r *diReceiver) countRequest(ctx context.Context, err error, attrs *metricAttrSets) {
 	code := 200
 	if err != nil {
 		code = jumpcloud.StatusCodeOf(err)
 	}
-	set := attribute.NewSet(append([]attribute.KeyValue{attribute.Int("http.response.status_code", code)}, attrs...)...)
-	r.telemetry.JumpcloudAPIRequests.Add(ctx, 1, metric.WithAttributeSet(set))
+	r.telemetry.JumpcloudAPIRequests.Add(ctx, 1, attrs.status(code))
 }
 
 // countEvents runs one POST /events/count of q: within the request budget, cut after
@@ -46,7 +81,7 @@ func (r *diReceiver) countRequest(ctx context.Context, err error, attrs []attrib
 // otelcol_jumpcloud_api_requests with attrs. A 429 pauses every stream, for its Retry-After or
 // the initial backoff. When ctx ended it returns ctx.Err() and counts nothing. Counts are
 // advisory: what a failure means is the caller's (stream.countErr, groupProber.count).
-func (r *diReceiver) countEvents(ctx context.Context, q jumpcloud.Query, attrs []attribute.KeyValue) (int64, error) {
+func (r *diReceiver) countEvents(ctx context.Context, q jumpcloud.Query, attrs *metricAttrSets) (int64, error) {
 	var n int64
 	err := r.budget.do(ctx, func(ctx context.Context) error {
 		cctx, cancel := context.WithTimeout(ctx, min(countTimeout, r.cfg.Timeout))

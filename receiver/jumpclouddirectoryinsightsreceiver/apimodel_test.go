@@ -2,6 +2,7 @@ package jumpclouddirectoryinsightsreceiver
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -32,16 +33,21 @@ type apiModel struct {
 	seed   uint64
 	clock  clock
 	faults modelFaults
-	// trace, when set, is told every request and its answer; underCounted, when set, the
-	// events a count left out (the engine cannot know of them).
-	trace        func(string)
+	// trace, when set, is told every request and its answer (a format and its arguments,
+	// formatted only when a schedule is printed); underCounted, when set, the events a count
+	// left out (the engine cannot know of them).
+	trace        func(format string, args ...any)
 	underCounted func(ids []string)
 
 	mu sync.Mutex
-	// events are sorted by (millisecond, id).
+	// events are sorted by (millisecond, id); ms[i] is events[i]'s epoch millisecond (the
+	// queries binary-search it: a seed's hour holds thousands of events).
 	events []modelEvent
-	// asked counts the identical requests at one time (fault draws).
-	asked map[string]int
+	ms     []int64
+	// raw[i] is events[i]'s body, rendered when a page first holds it.
+	raw [][]byte
+	// asked counts the identical requests at one time (fault draws), by the request's hash.
+	asked map[uint64]int
 	// requests and injected count what the model answered and which faults it injected.
 	requests, injected map[string]int
 }
@@ -52,6 +58,11 @@ type modelEvent struct {
 	id, org     string
 	ts, visible time.Time
 }
+
+// rfc3339 prints a time as the API writes it, when a trace line is formatted.
+type rfc3339 time.Time
+
+func (t rfc3339) String() string { return time.Time(t).Format(time.RFC3339Nano) }
 
 // modelFaults are the probabilities of each fault per request.
 type modelFaults struct {
@@ -69,9 +80,35 @@ type modelFaults struct {
 
 func newAPIModel(seed uint64, clk clock, faults modelFaults, events []modelEvent) *apiModel {
 	m := &apiModel{seed: seed, clock: clk, faults: faults, events: slices.Clone(events),
-		asked: map[string]int{}, requests: map[string]int{}, injected: map[string]int{}}
+		asked: map[uint64]int{}, requests: map[string]int{}, injected: map[string]int{}}
 	slices.SortFunc(m.events, compareModelEvents)
+	m.ms = make([]int64, len(m.events))
+	m.raw = make([][]byte, len(m.events))
+	for i := range m.events {
+		m.ms[i] = m.events[i].ts.UnixMilli()
+	}
 	return m
+}
+
+// span is the index range of the events that q's window may hold: from the first event of
+// the millisecond of q.StartTime (or past the cursor after) to the last of the millisecond of
+// q.EndTime; matches decides for each.
+func (m *apiModel) span(q jumpcloud.Query, after *modelEvent) (from, to int) {
+	from, to = 0, len(m.events)
+	if !q.StartTime.IsZero() {
+		from, _ = slices.BinarySearch(m.ms, q.StartTime.UnixMilli())
+	}
+	if after != nil {
+		i, found := slices.BinarySearchFunc(m.events, *after, compareModelEvents)
+		if found {
+			i++
+		}
+		from = max(from, i)
+	}
+	if !q.EndTime.IsZero() {
+		to, _ = slices.BinarySearch(m.ms, q.EndTime.UnixMilli()+1)
+	}
+	return from, max(from, to)
 }
 
 // compareModelEvents orders events as the API does: epoch millisecond, then id as bytes.
@@ -96,16 +133,27 @@ func cmpInt64(a, b int64) int {
 // time, and how many times the same request was made at that time.
 func (m *apiModel) draw(kind string, q jumpcloud.Query, now time.Time) *rand.Rand {
 	excluded := slices.Sorted(slices.Values(q.ExcludeIDs)) // a set: the engine's order is a map's
-	key := fmt.Sprintf("%s|%v|%d|%d|%s|%s|%d", kind, q.OrgIDs, q.StartTime.UnixNano(), q.EndTime.UnixNano(),
-		q.SearchAfter, strings.Join(excluded, ","), now.UnixNano())
+	h := fnv.New64a()
+	b := make([]byte, 0, 128)
+	b = append(b, kind...)
+	for _, org := range q.OrgIDs {
+		b = append(append(b, '|'), org...)
+	}
+	b = binary.AppendVarint(append(b, '|'), q.StartTime.UnixNano())
+	b = binary.AppendVarint(b, q.EndTime.UnixNano())
+	b = append(append(b, '|'), q.SearchAfter...)
+	for _, id := range excluded {
+		b = append(append(b, ','), id...)
+	}
+	b = binary.AppendVarint(append(b, '|'), now.UnixNano())
+	_, _ = h.Write(b)
+	key := h.Sum64()
 	m.mu.Lock()
 	m.asked[key]++
 	n := m.asked[key]
 	m.requests[kind]++
 	m.mu.Unlock()
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(key))
-	return rand.New(rand.NewPCG(m.seed, h.Sum64()+uint64(n))) //nolint:gosec // seeded on purpose: a simulation replays
+	return rand.New(rand.NewPCG(m.seed, key+uint64(n))) //nolint:gosec // seeded on purpose: a simulation replays
 }
 
 func (m *apiModel) inject(fault string) {
@@ -148,7 +196,7 @@ func (m *apiModel) Count(ctx context.Context, q jumpcloud.Query) (int64, error) 
 	rng := m.draw("count", q, now)
 	n, err := m.count(q, now, rng)
 	if m.trace != nil {
-		m.trace(fmt.Sprintf("count %v [%s, %s): %d %v", q.OrgIDs, q.StartTime.Format(time.RFC3339Nano), q.EndTime.Format(time.RFC3339Nano), n, err))
+		m.trace("count %v [%s, %s): %d %v", q.OrgIDs, rfc3339(q.StartTime), rfc3339(q.EndTime), n, err)
 	}
 	return n, err
 }
@@ -163,7 +211,8 @@ func (m *apiModel) count(q jumpcloud.Query, now time.Time, rng *rand.Rand) (int6
 	}
 	m.mu.Lock()
 	var ids []string
-	for i := range m.events {
+	from, to := m.span(q, nil)
+	for i := from; i < to; i++ {
 		if matches(q, &m.events[i], now) {
 			ids = append(ids, m.events[i].id)
 		}
@@ -200,8 +249,8 @@ func (m *apiModel) EventsReserving(ctx context.Context, q jumpcloud.Query, reser
 		if page != nil {
 			n = len(page.Events)
 		}
-		m.trace(fmt.Sprintf("page %v [%s, %s) after %s excluding %d: %d events %v", q.OrgIDs, q.StartTime.Format(time.RFC3339Nano),
-			q.EndTime.Format(time.RFC3339Nano), q.SearchAfter, len(q.ExcludeIDs), n, err))
+		m.trace("page %v [%s, %s) after %s excluding %d: %d events %v", q.OrgIDs, rfc3339(q.StartTime),
+			rfc3339(q.EndTime), q.SearchAfter, len(q.ExcludeIDs), n, err)
 	}
 	return page, err
 }
@@ -232,15 +281,16 @@ func (m *apiModel) page(ctx context.Context, q jumpcloud.Query, reserve func(con
 	}
 	page := &jumpcloud.Page{Sort: "ASC", Limit: q.Limit, SearchAfter: q.SearchAfter}
 	m.mu.Lock()
-	for i := range m.events {
+	from, to := m.span(q, after)
+	for i := from; i < to; i++ {
 		e := &m.events[i]
-		if after != nil && compareModelEvents(*e, *after) <= 0 {
-			continue
-		}
 		if !matches(q, e, now) || excluded[strings.ToLower(e.id)] {
 			continue
 		}
-		page.Events = append(page.Events, e.event())
+		if m.raw[i] == nil {
+			m.raw[i] = e.body()
+		}
+		page.Events = append(page.Events, e.event(m.raw[i]))
 		if len(page.Events) == q.Limit {
 			break
 		}
@@ -255,11 +305,19 @@ func (m *apiModel) page(ctx context.Context, q jumpcloud.Query, reserve func(con
 	return page, nil
 }
 
-// event is e as the client decodes it.
-func (e *modelEvent) event() jumpcloud.Event {
-	ts := e.ts.UTC().Format(time.RFC3339Nano)
-	raw := fmt.Sprintf(`{"id":%q,"timestamp":%q,"service":"directory","event_type":"user_update","organization":%q,"success":true}`, e.id, ts, e.org)
-	return jumpcloud.Event{Raw: []byte(raw), ID: e.id, Key: e.id, Timestamp: e.ts, Service: "directory",
+// body is e's JSON as the API sends it.
+func (e *modelEvent) body() []byte {
+	b := make([]byte, 0, 160)
+	b = strconv.AppendQuote(append(b, `{"id":`...), e.id)
+	b = append(e.ts.UTC().AppendFormat(append(b, `,"timestamp":"`...), time.RFC3339Nano), '"')
+	b = strconv.AppendQuote(append(b, `,"service":"directory","event_type":"user_update","organization":`...), e.org)
+	return append(b, `,"success":true}`...)
+}
+
+// event is e, with its body raw (a copy: every page gets its own, as from the network), as the
+// client decodes it.
+func (e *modelEvent) event(raw []byte) jumpcloud.Event {
+	return jumpcloud.Event{Raw: slices.Clone(raw), ID: e.id, Key: e.id, Timestamp: e.ts, Service: "directory",
 		EventType: "user_update", Organization: e.org, Success: jumpcloud.OutcomeSuccess}
 }
 

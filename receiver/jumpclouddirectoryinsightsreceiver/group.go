@@ -51,12 +51,14 @@ type groupProber struct {
 	mu sync.Mutex
 	// waiting are the caught-up streams, each with the channel that wakes it for a step.
 	waiting map[*stream]chan struct{}
+	// attrs are the shared counts' metric attributes (none: several organizations).
+	attrs *metricAttrSets
 	// turn is where the last poll started in the sorted members (only run's goroutine uses it).
 	turn int
 }
 
 func newGroupProber(r *diReceiver) *groupProber {
-	return &groupProber{r: r, waiting: map[*stream]chan struct{}{}}
+	return &groupProber{r: r, waiting: map[*stream]chan struct{}{}, attrs: newMetricAttrSets(nil)}
 }
 
 // groupable reports whether the stream may wait for the shared probe instead of polling alone:
@@ -266,7 +268,7 @@ func orgIDs(members []*stream) []string {
 // timeout, request metric, a 429 pauses every stream), counted without an organization.
 func (g *groupProber) count(ctx context.Context, orgs []string, start, end time.Time) (int64, error) {
 	q := jumpcloud.Query{Service: g.r.services, StartTime: start, EndTime: end, OrgIDs: orgs}
-	n, err := g.r.countEvents(ctx, q, nil)
+	n, err := g.r.countEvents(ctx, q, g.attrs)
 	if err != nil && ctx.Err() == nil {
 		g.r.settings.Logger.Debug("Shared count failed", zap.Int("organizations", len(orgs)), zap.Error(err))
 	}

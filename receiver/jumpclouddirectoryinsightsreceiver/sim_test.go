@@ -8,10 +8,12 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -253,8 +255,15 @@ func (s *simStorage) clone() *simStorage {
 	return c
 }
 
-// checkpointOf is the stored checkpoint of org (nil when none), without its seen set.
-func (s *simStorage) checkpointOf(org string) (*checkpoint, time.Time, error) {
+// simPosition is what the checks read of a stored checkpoint.
+type simPosition struct {
+	InWindow    bool      `json:"in_window"`
+	WindowStart time.Time `json:"window_start"`
+	FinalBefore time.Time `json:"final_before"`
+}
+
+// checkpointOf is the position stored for org (nil when none) and the time it was written.
+func (s *simStorage) checkpointOf(org string) (*simPosition, time.Time, error) {
 	cs := newCheckpointStore(s, streamSpec{orgID: org})
 	s.mu.Lock()
 	b, at := s.m[cs.cpKey], s.written[cs.cpKey]
@@ -262,7 +271,7 @@ func (s *simStorage) checkpointOf(org string) (*checkpoint, time.Time, error) {
 	if b == nil {
 		return nil, at, nil
 	}
-	var cp checkpoint
+	var cp simPosition
 	return &cp, at, json.Unmarshal(b, &cp)
 }
 
@@ -295,18 +304,35 @@ type simRun struct {
 	writtenAt map[int]map[string]time.Time
 	attempts  map[string]int
 	failures  []string
-	trace     []string // the last steps, printed with a failure
+	trace     []simTraceLine // the last steps, printed with a failure
 	stops     []string
 	dups      int
 	refused   int
 }
 
+// simTraceLine is one line of the flow, formatted only when a schedule is printed.
+type simTraceLine struct {
+	at     time.Duration
+	format string
+	args   []any
+}
+
+func (l simTraceLine) String() string { return l.at.String() + " " + fmt.Sprintf(l.format, l.args...) }
+
 func (r *simRun) logf(format string, args ...any) {
-	line := time.Since(r.start).String() + " " + fmt.Sprintf(format, args...)
-	r.trace = append(r.trace, line)
-	if len(r.trace) > simTraceLimit {
-		r.trace = r.trace[simTraceLimit/4:]
+	if len(r.trace) >= simTraceLimit {
+		r.trace = append(r.trace[:0], r.trace[simTraceLimit/4:]...)
 	}
+	r.trace = append(r.trace, simTraceLine{at: time.Since(r.start), format: format, args: args})
+}
+
+// lastSteps formats the last n lines of the flow.
+func (r *simRun) lastSteps(n int) string {
+	lines := make([]string, 0, n)
+	for _, l := range r.trace[max(0, len(r.trace)-n):] {
+		lines = append(lines, l.String())
+	}
+	return strings.Join(lines, "\n  ")
 }
 
 // simSink is the next consumer of one receiver generation: it refuses deliveries as the seed
@@ -465,13 +491,24 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 		}
 		run.mu.Unlock()
 	}
-	run.model.trace = func(line string) {
+	run.model.trace = func(format string, args ...any) {
 		run.mu.Lock()
-		run.logf("%s", line)
+		run.logf(format, args...)
 		run.mu.Unlock()
 	}
-	run.events = slices.Clone(events)
-	slices.SortFunc(run.events, func(a, b modelEvent) int { return run.deadline(&a).Compare(run.deadline(&b)) })
+	type byDeadline struct {
+		at int64
+		e  modelEvent
+	}
+	sorted := make([]byDeadline, len(events))
+	for i := range events {
+		sorted[i] = byDeadline{at: run.deadline(&events[i]).UnixNano(), e: events[i]}
+	}
+	slices.SortFunc(sorted, func(a, b byDeadline) int { return cmpInt64(a.at, b.at) })
+	run.events = make([]modelEvent, len(events))
+	for i := range sorted {
+		run.events[i] = sorted[i].e
+	}
 	for _, e := range events {
 		run.byOrg[e.org] = append(run.byOrg[e.org], e)
 	}
@@ -581,7 +618,7 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 		"faults %+v\nrequests %v, injected %v; %d events, %d delivered, %d refusals, %d duplicates around stops, %d events under-counted and never delivered\nstops: %s\nlast steps:\n  %s",
 		p.seed, len(p.orgs), p.pageSize, p.rate, p.lateShare, p.lostShare, p.refuse, p.slowAck, p.stopEvery, p.faults,
 		run.model.requests, run.model.injected, len(events), len(run.delivered), run.refused, run.dups, lostHidden,
-		strings.Join(run.stops, ", "), strings.Join(run.trace[max(0, len(run.trace)-simScheduleSteps):], "\n  "))
+		strings.Join(run.stops, ", "), run.lastSteps(simScheduleSteps))
 	run.model.mu.Unlock()
 	return run.failures, schedule, fmt.Sprintf("%x", h.Sum64())
 }
@@ -621,30 +658,51 @@ func simSeeds(t *testing.T) (seeds []uint64, replay bool) {
 	return seeds, false
 }
 
-// TestSimulation runs the engine against the API model, one seed after the other, checking the
-// invariants after every step (see the top of this file).
+// TestSimulation runs the engine against the API model, seed after seed on one worker per CPU
+// (each seed in its own synctest bubble), checking the invariants after every step (see the top
+// of this file).
 func TestSimulation(t *testing.T) {
 	t.Parallel()
 	seeds, replay := simSeeds(t)
 	began := time.Now()
-	for _, seed := range seeds {
-		var (
-			failures []string
-			schedule string
-		)
-		synctest.Test(t, func(t *testing.T) {
-			failures, schedule, _ = runSim(t, simParamsFor(seed))
-		})
-		if replay {
-			t.Logf("schedule:\n%s", schedule)
-		}
-		if len(failures) > 0 {
-			t.Fatalf("seed %d failed (replay: SIM_SEED=%d go test -run TestSimulation$ ./receiver/jumpclouddirectoryinsightsreceiver/):\n%s\nschedule:\n%s",
-				seed, seed, strings.Join(failures, "\n"), schedule)
-		}
+	workers := min(runtime.GOMAXPROCS(0), len(seeds))
+	if replay {
+		workers = 1
 	}
-	t.Logf("%d seeds, %s of simulated time each (%s in all), passed in %s", len(seeds), simSpan,
-		time.Duration(len(seeds))*simSpan, time.Since(began).Round(time.Millisecond))
+	var next atomic.Int64
+	t.Run("workers", func(t *testing.T) {
+		for w := range workers {
+			t.Run(strconv.Itoa(w), func(t *testing.T) {
+				t.Parallel()
+				for i := next.Add(1) - 1; i < int64(len(seeds)) && !t.Failed(); i = next.Add(1) - 1 {
+					simSeed(t, seeds[i], replay)
+				}
+			})
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	t.Logf("%d seeds, %s of simulated time each (%s in all), passed in %s on %d workers", len(seeds), simSpan,
+		time.Duration(len(seeds))*simSpan, time.Since(began).Round(time.Millisecond), workers)
+}
+
+// simSeed runs one seed and fails t with its schedule when an invariant broke.
+func simSeed(t *testing.T, seed uint64, replay bool) {
+	var (
+		failures []string
+		schedule string
+	)
+	synctest.Test(t, func(t *testing.T) {
+		failures, schedule, _ = runSim(t, simParamsFor(seed))
+	})
+	if replay {
+		t.Logf("schedule:\n%s", schedule)
+	}
+	if len(failures) > 0 {
+		t.Fatalf("seed %d failed (replay: SIM_SEED=%d go test -run TestSimulation$ ./receiver/jumpclouddirectoryinsightsreceiver/):\n%s\nschedule:\n%s",
+			seed, seed, strings.Join(failures, "\n"), schedule)
+	}
 }
 
 // A seed replays its inputs: the same parameters and events, the same stops at the same virtual

@@ -56,7 +56,7 @@ type stream struct {
 	// batchBytes bounds the raw bytes of one delivery batch (deliver.go).
 	batchBytes int
 	// attrs are the stream's self-metric attributes (streamSpec.metricAttrs).
-	attrs []attribute.KeyValue
+	attrs *metricAttrSets
 
 	mu sync.Mutex // guards the fields below
 	cp *checkpoint
@@ -96,7 +96,7 @@ func (r *diReceiver) newStream(spec streamSpec) *stream {
 	if r.cfg.Format == mapping.FormatECS || r.cfg.Format == mapping.FormatOCSF {
 		batchBytes = mappedBatchBytes
 	}
-	return &stream{spec: spec, r: r, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: spec.metricAttrs(), batchBytes: batchBytes}
+	return &stream{spec: spec, r: r, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: newMetricAttrSets(spec.metricAttrs()), batchBytes: batchBytes}
 }
 
 // query is the stream's query over [start, end): its services and its organization (x-org-id)
@@ -131,7 +131,7 @@ func (s *stream) setState(state sourceState, etype errorType, err error) {
 }
 
 func (s *stream) metricOpt(extra ...attribute.KeyValue) metric.MeasurementOption {
-	return metric.WithAttributeSet(attribute.NewSet(append(extra, s.attrs...)...))
+	return s.attrs.with(extra...)
 }
 
 // Contexts. The engine runs with two (Start makes them, Shutdown ends them), and every call
