@@ -1,6 +1,7 @@
 package jumpclouddirectoryinsightsreceiver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -115,6 +118,11 @@ type simParams struct {
 	slowAck   float64 // probability that the destination acknowledges up to 3 s late
 	stopEvery float64 // probability per step of a restart or a kill
 	faults    modelFaults
+	// Drawn from a stream of their own (the draws above stay those of the seeds kept as
+	// regressions): regroup is the probability that a stop also changes the configured
+	// organizations (one leaves, or one that left joins again), storeFail that a storage write
+	// fails, maxRPS the max_requests_per_second (0: none).
+	regroup, storeFail, maxRPS float64
 }
 
 func simParamsFor(seed uint64) simParams {
@@ -142,6 +150,16 @@ func simParamsFor(seed uint64) simParams {
 		p.orgs = append(p.orgs, fmt.Sprintf("%024x", 0xa0+i))
 	}
 	p.slowAck = rng.Float64() * 0.3
+	more := rand.New(rand.NewPCG(seed, 0x52)) //nolint:gosec // seeded on purpose: a simulation replays
+	if len(p.orgs) > 1 {
+		p.regroup = more.Float64() * 0.5
+	}
+	if more.IntN(2) == 0 {
+		p.storeFail = more.Float64() * 0.05
+	}
+	if more.IntN(2) == 0 {
+		p.maxRPS = 3 + more.Float64()*7
+	}
 	return p
 }
 
@@ -160,6 +178,7 @@ func simConfig(p simParams) *Config {
 	cfg.BackOff.InitialInterval = time.Second
 	cfg.BackOff.MaxInterval = 10 * time.Second
 	cfg.BackOff.RandomizationFactor = 0
+	cfg.MaxRequestsPerSecond = p.maxRPS
 	return cfg
 }
 
@@ -205,10 +224,25 @@ type simStorage struct {
 	m       map[string][]byte
 	written map[string]time.Time
 	version int
+	// fail, when set, decides whether a write of key fails (errSimStorage); failed counts them.
+	fail   func(key string) bool
+	failed int
 }
 
-func newSimStorage() *simStorage {
-	return &simStorage{m: map[string][]byte{}, written: map[string]time.Time{}}
+// errSimStorage is a failed storage write.
+var errSimStorage = errors.New("sim: storage write failed")
+
+func newSimStorage(fail func(key string) bool) *simStorage {
+	return &simStorage{m: map[string][]byte{}, written: map[string]time.Time{}, fail: fail}
+}
+
+// failsLocked draws whether a write of k fails.
+func (s *simStorage) failsLocked(k string) bool {
+	if s.fail != nil && s.fail(k) {
+		s.failed++
+		return true
+	}
+	return false
 }
 
 func (s *simStorage) Get(_ context.Context, k string) ([]byte, error) {
@@ -218,25 +252,36 @@ func (s *simStorage) Get(_ context.Context, k string) ([]byte, error) {
 }
 
 func (s *simStorage) Set(_ context.Context, k string, v []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[k] = slices.Clone(v)
-	s.written[k] = time.Now()
-	s.version++
-	return nil
+	return s.Batch(context.Background(), storage.SetOperation(k, v))
 }
 
 func (s *simStorage) Delete(_ context.Context, k string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, k)
-	s.written[k] = time.Now()
-	s.version++
-	return nil
+	return s.Batch(context.Background(), storage.DeleteOperation(k))
 }
 
-func (s *simStorage) Batch(ctx context.Context, ops ...*storage.Operation) error {
-	return batchOneByOne(ctx, s, ops)
+// Batch fails as a whole (as file_storage's transaction does) or not at all.
+func (s *simStorage) Batch(_ context.Context, ops ...*storage.Operation) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	writes := slices.ContainsFunc(ops, func(op *storage.Operation) bool { return op.Type != storage.Get })
+	if writes && s.failsLocked(ops[0].Key) {
+		return errSimStorage
+	}
+	for _, op := range ops {
+		switch op.Type {
+		case storage.Get:
+			op.Value = slices.Clone(s.m[op.Key])
+		case storage.Set:
+			s.m[op.Key] = slices.Clone(op.Value)
+			s.written[op.Key] = time.Now()
+			s.version++
+		case storage.Delete:
+			delete(s.m, op.Key)
+			s.written[op.Key] = time.Now()
+			s.version++
+		}
+	}
+	return nil
 }
 
 func (*simStorage) Close(context.Context) error { return nil }
@@ -245,7 +290,7 @@ func (*simStorage) Close(context.Context) error { return nil }
 func (s *simStorage) clone() *simStorage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := newSimStorage()
+	c := newSimStorage(s.fail)
 	for k, v := range s.m {
 		c.m[k] = slices.Clone(v)
 	}
@@ -257,9 +302,37 @@ func (s *simStorage) clone() *simStorage {
 
 // simPosition is what the checks read of a stored checkpoint.
 type simPosition struct {
-	InWindow    bool      `json:"in_window"`
-	WindowStart time.Time `json:"window_start"`
-	FinalBefore time.Time `json:"final_before"`
+	InWindow                 bool
+	WindowStart, FinalBefore time.Time
+}
+
+// decodePosition reads the position of a stored checkpoint (checkpointStore.encode's JSON: its
+// top-level keys are unique in it) without decoding the rest: the checks read it after every
+// write of a run.
+func decodePosition(b []byte) (*simPosition, error) {
+	timeOf := func(key string) (time.Time, error) {
+		i := bytes.Index(b, []byte(`"`+key+`":"`))
+		if i < 0 {
+			return time.Time{}, nil
+		}
+		v := b[i+len(key)+4:]
+		j := bytes.IndexByte(v, '"')
+		if j < 0 {
+			return time.Time{}, fmt.Errorf("sim: stored %s is not a string: %s", key, b)
+		}
+		return time.Parse(time.RFC3339Nano, string(v[:j]))
+	}
+	var (
+		p   = simPosition{InWindow: bytes.Contains(b, []byte(`"in_window":true`))}
+		err error
+	)
+	if p.WindowStart, err = timeOf("window_start"); err != nil {
+		return nil, err
+	}
+	if p.FinalBefore, err = timeOf("final_before"); err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // checkpointOf is the position stored for org (nil when none) and the time it was written.
@@ -271,8 +344,8 @@ func (s *simStorage) checkpointOf(org string) (*simPosition, time.Time, error) {
 	if b == nil {
 		return nil, at, nil
 	}
-	var cp simPosition
-	return &cp, at, json.Unmarshal(b, &cp)
+	p, err := decodePosition(b)
+	return p, at, err
 }
 
 // simDelivery is the first delivery of an event: when the destination took it, by which
@@ -308,6 +381,33 @@ type simRun struct {
 	stops     []string
 	dups      int
 	refused   int
+	// absences are, per organization, the times it was left out of the configuration (to is
+	// zero while it still is); regroups describes the changes.
+	absences map[string][]simAbsence
+	// left counts the events never checked: their organization left and did not come back.
+	left int
+}
+
+// simAbsence is a time an organization was not configured: [from, to).
+type simAbsence struct{ from, to time.Time }
+
+// absence describes org's absences that overlap [from, now]: whether there is one, whether org
+// is absent now, and when the last one ended and how long they lasted in all.
+func (r *simRun) absence(org string, from, now time.Time) (overlaps, current bool, end time.Time, total time.Duration) {
+	for _, a := range r.absences[org] {
+		if !a.to.IsZero() && !a.to.After(from) {
+			continue
+		}
+		overlaps = true
+		if a.to.IsZero() {
+			current = true
+			total += now.Sub(maxTime(a.from, from))
+			continue
+		}
+		end = a.to
+		total += a.to.Sub(maxTime(a.from, from))
+	}
+	return overlaps, current, end, total
 }
 
 // simTraceLine is one line of the flow, formatted only when a schedule is printed.
@@ -457,7 +557,8 @@ type simReceiver struct {
 	st *simStorage
 }
 
-func (r *simRun) startReceiver(t *testing.T, st *simStorage) *simReceiver {
+// startReceiver starts the next receiver generation on st, collecting orgs.
+func (r *simRun) startReceiver(t *testing.T, st *simStorage, orgs []string) *simReceiver {
 	r.mu.Lock()
 	r.gen++
 	gen := r.gen
@@ -468,10 +569,61 @@ func (r *simRun) startReceiver(t *testing.T, st *simStorage) *simReceiver {
 		r.writtenAt[gen][org] = at
 	}
 	r.mu.Unlock()
-	rcv, err := newReceiver(r.cfg, receivertest.NewNopSettings(metadata.Type), &simSink{run: r, gen: gen})
+	cfg := *r.cfg
+	cfg.OrgID = orgs
+	rcv, err := newReceiver(&cfg, receivertest.NewNopSettings(metadata.Type), &simSink{run: r, gen: gen})
 	require.NoError(t, err)
 	require.NoError(t, rcv.launch(t.Context(), st, r.model))
 	return &simReceiver{r: rcv, st: st}
+}
+
+// shutdownSim stops a receiver generation: a failed storage write of its last checkpoint is
+// what the storage faults of the seed are for, anything else fails the run.
+func shutdownSim(t *testing.T, cur *simReceiver) {
+	if err := cur.r.Shutdown(t.Context()); err != nil {
+		require.ErrorIs(t, err, errSimStorage)
+	}
+}
+
+// regroup draws, at a stop, whether the configuration of the next receiver changes (p.regroup):
+// an organization that left comes back, or one of those configured leaves (one at least stays).
+// It returns the organizations of the next receiver, in the seed's order.
+func (r *simRun) regroup(rng *rand.Rand, active []string) []string {
+	if rng.Float64() >= r.p.regroup {
+		return active
+	}
+	now := time.Now()
+	var away []string
+	for _, org := range r.p.orgs {
+		if !slices.Contains(active, org) {
+			away = append(away, org)
+		}
+	}
+	var next []string
+	if len(away) > 0 && (len(active) == 1 || rng.IntN(2) == 0) {
+		back := away[rng.IntN(len(away))]
+		abs := r.absences[back]
+		abs[len(abs)-1].to = now
+		r.stops = append(r.stops, "org "+back+" back")
+		for _, org := range r.p.orgs {
+			if org == back || slices.Contains(active, org) {
+				next = append(next, org)
+			}
+		}
+		return next
+	}
+	if len(active) < 2 {
+		return active
+	}
+	gone := active[rng.IntN(len(active))]
+	r.absences[gone] = append(r.absences[gone], simAbsence{from: now})
+	r.stops = append(r.stops, "org "+gone+" left")
+	for _, org := range active {
+		if org != gone {
+			next = append(next, org)
+		}
+	}
+	return next
 }
 
 // runSim runs seed p in the current synctest bubble and returns the failures found, the
@@ -482,7 +634,8 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	require.NoError(t, cfg.Validate())
 	events := simEvents(p, cfg, start)
 	run := &simRun{p: p, cfg: cfg, start: start, byOrg: map[string][]modelEvent{},
-		delivered: map[string]simDelivery{}, hidden: map[string]bool{}, writtenAt: map[int]map[string]time.Time{}, attempts: map[string]int{}}
+		delivered: map[string]simDelivery{}, hidden: map[string]bool{}, writtenAt: map[int]map[string]time.Time{}, attempts: map[string]int{},
+		absences: map[string][]simAbsence{}}
 	run.model = newAPIModel(p.seed, realClock{}, p.faults, events)
 	run.model.underCounted = func(ids []string) {
 		run.mu.Lock()
@@ -515,8 +668,27 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	for _, evs := range run.byOrg {
 		slices.SortFunc(evs, func(a, b modelEvent) int { return a.ts.Compare(b.ts) })
 	}
-	rng := rand.New(rand.NewPCG(p.seed, 0xd1)) //nolint:gosec // seeded on purpose: a simulation replays
-	cur := run.startReceiver(t, newSimStorage())
+	rng := rand.New(rand.NewPCG(p.seed, 0xd1))        //nolint:gosec // seeded on purpose: a simulation replays
+	regroupRng := rand.New(rand.NewPCG(p.seed, 0xd2)) //nolint:gosec // seeded on purpose: a simulation replays
+	var (
+		storeMu       sync.Mutex
+		storeAttempts = map[string]int{}
+	)
+	fail := func(key string) bool { // a storage write fails as the seed, the key, the time and the attempt draw
+		if p.storeFail == 0 {
+			return false
+		}
+		storeMu.Lock()
+		defer storeMu.Unlock()
+		k := key + "|" + strconv.FormatInt(time.Now().UnixNano(), 10)
+		storeAttempts[k]++
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(k))
+		return rand.New(rand.NewPCG(p.seed^0x5707, h.Sum64()+uint64(storeAttempts[k]))).Float64() < p.storeFail //nolint:gosec // seeded on purpose
+	}
+	active := slices.Clone(p.orgs)
+	cur := run.startReceiver(t, newSimStorage(fail), active)
+	var deferred []modelEvent // events whose organization was left out for a while
 	done, committed := 0, map[string]int{}
 	lastVersion := -1
 	for step := 1; step <= int(simSpan/simStep); step++ {
@@ -527,13 +699,33 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 		now := time.Now()
 		// Completeness.
 		run.mu.Lock()
-		for ; done < len(run.events) && !run.deadline(&run.events[done]).After(now); done++ {
-			e := &run.events[done]
+		check := func(e *modelEvent, by time.Time) {
 			if _, ok := run.delivered[e.id]; !ok && run.guaranteed(e) {
 				run.failures = append(run.failures, fmt.Sprintf("%s event %s (org %s, time %s, visible %s) not delivered by %s",
-					now.Sub(start), e.id, e.org, e.ts.Sub(start), e.visible.Sub(start), run.deadline(e).Sub(start)))
+					now.Sub(start), e.id, e.org, e.ts.Sub(start), e.visible.Sub(start), by.Sub(start)))
 			}
 		}
+		for ; done < len(run.events) && !run.deadline(&run.events[done]).After(now); done++ {
+			e := &run.events[done]
+			if overlaps, _, _, _ := run.absence(e.org, e.ts, now); overlaps {
+				deferred = append(deferred, *e)
+				continue
+			}
+			check(e, run.deadline(e))
+		}
+		// An event of an organization that was left out meanwhile is due simBackfill and the
+		// time it was away after the organization came back (its stored checkpoint resumes).
+		kept := deferred[:0]
+		for _, e := range deferred {
+			_, current, end, away := run.absence(e.org, e.ts, now)
+			by := maxTime(run.deadline(&e), end.Add(simBackfill+away))
+			if current || now.Before(by) {
+				kept = append(kept, e)
+				continue
+			}
+			check(&e, by)
+		}
+		deferred = kept
 		run.mu.Unlock()
 		// The commit never passes an undelivered event.
 		cur.st.mu.Lock()
@@ -576,8 +768,9 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 				run.mu.Lock()
 				run.logf("restart")
 				run.mu.Unlock()
-				require.NoError(t, cur.r.Shutdown(t.Context()))
-				cur = run.startReceiver(t, cur.st)
+				shutdownSim(t, cur)
+				active = run.regroup(regroupRng, active)
+				cur = run.startReceiver(t, cur.st, active)
 			} else {
 				run.stops = append(run.stops, fmt.Sprintf("%s kill", time.Duration(step)*simStep))
 				st := cur.st.clone()
@@ -585,19 +778,25 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 				run.logf("kill")
 				run.gen++ // the old receiver delivers nowhere from now on
 				run.mu.Unlock()
-				require.NoError(t, cur.r.Shutdown(t.Context()))
+				shutdownSim(t, cur)
 				run.mu.Lock()
 				run.gen--
 				run.mu.Unlock()
-				cur = run.startReceiver(t, st)
+				active = run.regroup(regroupRng, active)
+				cur = run.startReceiver(t, st, active)
 			}
 			committed = map[string]int{} // the new storage's FinalBefore is checked from the start
 			lastVersion = -1
 		}
 	}
-	require.NoError(t, cur.r.Shutdown(t.Context()))
+	shutdownSim(t, cur)
 	run.mu.Lock()
 	defer run.mu.Unlock()
+	for _, e := range deferred {
+		if _, current, _, _ := run.absence(e.org, e.ts, time.Now()); current {
+			run.left++
+		}
+	}
 	lostHidden := 0
 	for id := range run.hidden {
 		if _, ok := run.delivered[id]; !ok {
@@ -614,10 +813,15 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 		_, _ = h.Write([]byte(id))
 	}
 	run.model.mu.Lock()
-	schedule = fmt.Sprintf("seed %d: orgs %d, page_size %d, %.2f events/s/org, late %.2f, beyond the bound %.3f, refused %.3f, slow ack %.3f, stop/step %.4f\n"+
-		"faults %+v\nrequests %v, injected %v; %d events, %d delivered, %d refusals, %d duplicates around stops, %d events under-counted and never delivered\nstops: %s\nlast steps:\n  %s",
-		p.seed, len(p.orgs), p.pageSize, p.rate, p.lateShare, p.lostShare, p.refuse, p.slowAck, p.stopEvery, p.faults,
-		run.model.requests, run.model.injected, len(events), len(run.delivered), run.refused, run.dups, lostHidden,
+	cur.st.mu.Lock()
+	storeFailed := cur.st.failed
+	cur.st.mu.Unlock()
+	schedule = fmt.Sprintf("seed %d: orgs %d, page_size %d, %.2f events/s/org, late %.2f, beyond the bound %.3f, refused %.3f, slow ack %.3f, stop/step %.4f, "+
+		"regroup/stop %.2f, storage failures %.3f, max_requests_per_second %.1f\n"+
+		"faults %+v\nrequests %v, injected %v; %d events, %d delivered, %d refusals, %d duplicates around stops, %d events under-counted and never delivered, "+
+		"%d of organizations that left, %d failed storage writes (last storage)\nstops: %s\nlast steps:\n  %s",
+		p.seed, len(p.orgs), p.pageSize, p.rate, p.lateShare, p.lostShare, p.refuse, p.slowAck, p.stopEvery, p.regroup, p.storeFail, p.maxRPS, p.faults,
+		run.model.requests, run.model.injected, len(events), len(run.delivered), run.refused, run.dups, lostHidden, run.left, storeFailed,
 		strings.Join(run.stops, ", "), run.lastSteps(simScheduleSteps))
 	run.model.mu.Unlock()
 	return run.failures, schedule, fmt.Sprintf("%x", h.Sum64())
@@ -665,6 +869,8 @@ func TestSimulation(t *testing.T) {
 	t.Parallel()
 	seeds, replay := simSeeds(t)
 	began := time.Now()
+	// A seed allocates a few hundred MB over its hour and keeps little: fewer collections.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	workers := min(runtime.GOMAXPROCS(0), len(seeds))
 	if replay {
 		workers = 1
@@ -726,5 +932,25 @@ func TestSimulationReplays(t *testing.T) {
 			})
 		}
 		require.Equal(t, stops[0], stops[1], "seed %d", seed)
+	}
+}
+
+// decodePosition reads what json.Unmarshal reads of a stored checkpoint.
+func TestSimDecodePosition(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 7, 1, 2, 3, 456789000, time.UTC)
+	for _, cp := range []checkpoint{
+		{},
+		{InWindow: true, WindowStart: at, WindowEnd: at.Add(time.Minute), FinalBefore: at.Add(-time.Minute),
+			Slices: []sliceProgress{{Start: at, End: at.Add(time.Second), SearchAfter: json.RawMessage(`[1,"a"]`)}}},
+		{WindowEnd: at, FinalBefore: at, ProbeFrom: at.Add(-time.Hour), Query: "q"},
+	} {
+		ops, err := checkpointStore{}.encode(&cp, false, false)
+		require.NoError(t, err)
+		var want checkpoint
+		require.NoError(t, json.Unmarshal(ops[0].Value, &want))
+		got, err := decodePosition(ops[0].Value)
+		require.NoError(t, err)
+		assert.Equal(t, simPosition{InWindow: want.InWindow, WindowStart: want.WindowStart, FinalBefore: want.FinalBefore}, *got, "%s", ops[0].Value)
 	}
 }
