@@ -72,10 +72,10 @@ func (s *stream) commit(deliverCtx context.Context, i int, page *jumpcloud.Page,
 	} else {
 		s.cp.batchDelivered(i, offset, page.Events[offset-1].Key)
 	}
-	s.changed()
-	w := s.snapshotLocked()
+	s.writer.changed()
+	w := s.writer.snapshotLocked(s.cp)
 	s.mu.Unlock()
-	if err := s.write(deliverCtx, w); err != nil {
+	if err := s.writer.write(deliverCtx, w); err != nil {
 		return err
 	}
 	if offset > 0 {
@@ -195,13 +195,13 @@ func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 		if s.r.cfg.Overlap > 0 && fresh[i].Key != "" && !ts.Before(probeFrom) {
 			n, t := cp.Seen.add(fresh[i].Key, ts, s.r.cfg.MaxSeenIDs)
 			evicted, newestEvicted = evicted+n, maxTime(newestEvicted, t)
-			s.seenChanged()
+			s.writer.seenChanged()
 		}
 	}
 	if evicted > 0 {
 		// The set no longer knows what was delivered before: no probe may count there.
 		cp.evicted(newestEvicted)
-		s.changed()
+		s.writer.changed()
 	}
 	s.mu.Unlock()
 	if evicted > 0 {

@@ -279,12 +279,12 @@ func (g *groupProber) count(ctx context.Context, orgs []string, start, end time.
 // one is older than persistSkippedEvery.
 func (s *stream) persistIfStale(deliverCtx context.Context) {
 	s.mu.Lock()
-	if s.changes == s.stored || s.r.now().Sub(s.persistedAt) < persistSkippedEvery {
+	if !s.writer.staleLocked(persistSkippedEvery) {
 		s.mu.Unlock()
 		return
 	}
-	w := s.snapshotLocked()
+	w := s.writer.snapshotLocked(s.cp)
 	s.mu.Unlock()
 	// A failed store is retried by the next one; the window end holds in memory meanwhile.
-	_ = s.write(deliverCtx, w)
+	_ = s.writer.write(deliverCtx, w)
 }

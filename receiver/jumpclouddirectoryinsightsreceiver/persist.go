@@ -2,6 +2,8 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 
 import (
 	"context"
+	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 )
@@ -33,72 +35,100 @@ type checkpointWrite struct {
 	err                       error // encoding failed
 }
 
+// checkpointWriter keeps a stream's checkpoint and storage in step: it counts the changes of
+// the checkpoint and of its seen-id set, takes numbered snapshots of it, and writes them in
+// order. It is the only owner of the stream's storage writes. Its counters are guarded by the
+// stream's lock (mu: the caller of a ...Locked method holds it); writeMu orders the writes and
+// is taken without mu.
+type checkpointWriter struct {
+	store checkpointStore
+	mu    *sync.Mutex
+	now   func() time.Time
+	// changes and seenChanges count the changes of the checkpoint and of its seen-id set
+	// (changed, seenChanged); stored and storedSeen are their values in the last snapshot
+	// written; snapshots counts the snapshots taken and written the last one stored; adopted
+	// is set while the checkpoint is the single-organization one not yet moved under this
+	// stream's key.
+	changes, seenChanges, stored, storedSeen uint64
+	snapshots, written                       uint64
+	adopted                                  bool
+	// persistedAt is when the checkpoint was last stored.
+	persistedAt time.Time
+	writeMu     sync.Mutex
+}
+
 // changed records a change of the checkpoint (it is now ahead of storage); seenChanged a
-// change of its seen-id set. The caller holds s.mu.
-func (s *stream) changed()     { s.changes++ }
-func (s *stream) seenChanged() { s.seenChanges++ }
+// change of its seen-id set. The caller holds mu.
+func (cw *checkpointWriter) changed()     { cw.changes++ }
+func (cw *checkpointWriter) seenChanged() { cw.seenChanges++ }
 
 // dirtyLocked reports whether storage is behind the checkpoint (or still holds it under the
-// single-organization key). The caller holds s.mu.
-func (s *stream) dirtyLocked() bool { return s.changes != s.stored || s.adopted }
+// single-organization key). The caller holds mu.
+func (cw *checkpointWriter) dirtyLocked() bool { return cw.changes != cw.stored || cw.adopted }
 
-// snapshotLocked takes the snapshot of the checkpoint to write. The caller holds s.mu.
-func (s *stream) snapshotLocked() checkpointWrite {
-	s.snapshots++
+// staleLocked reports whether storage is behind the checkpoint and was last written at least
+// every ago. The caller holds mu.
+func (cw *checkpointWriter) staleLocked(every time.Duration) bool {
+	return cw.changes != cw.stored && cw.now().Sub(cw.persistedAt) >= every
+}
+
+// snapshotLocked takes the snapshot of cp to write. The caller holds mu.
+func (cw *checkpointWriter) snapshotLocked(cp *checkpoint) checkpointWrite {
+	cw.snapshots++
 	w := checkpointWrite{
-		seq: s.snapshots, changes: s.changes, seenChanges: s.seenChanges,
-		withSeen: s.seenChanges != s.storedSeen, dropLegacy: s.adopted,
+		seq: cw.snapshots, changes: cw.changes, seenChanges: cw.seenChanges,
+		withSeen: cw.seenChanges != cw.storedSeen, dropLegacy: cw.adopted,
 	}
-	w.ops, w.err = s.store.encode(s.cp, w.withSeen, w.dropLegacy)
+	w.ops, w.err = cw.store.encode(cp, w.withSeen, w.dropLegacy)
 	return w
 }
 
 // write stores the snapshot w unless a later one is stored already. The caller does not hold
-// s.mu. A failure is a FirstPartyGeneric error.
-func (s *stream) write(ctx context.Context, w checkpointWrite) error {
+// mu. A failure is a FirstPartyGeneric error.
+func (cw *checkpointWriter) write(ctx context.Context, w checkpointWrite) error {
 	if w.err != nil {
 		return firstPartyError(w.err)
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	s.mu.Lock()
-	stale := w.seq < s.written
-	s.mu.Unlock()
+	cw.writeMu.Lock()
+	defer cw.writeMu.Unlock()
+	cw.mu.Lock()
+	stale := w.seq < cw.written
+	cw.mu.Unlock()
 	if stale {
 		return nil // a later snapshot is stored: it holds everything this one does
 	}
-	if err := s.store.write(ctx, w.ops); err != nil {
+	if err := cw.store.write(ctx, w.ops); err != nil {
 		return firstPartyError(err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.written, s.stored = w.seq, w.changes
+	cw.mu.Lock()
+	defer cw.mu.Unlock()
+	cw.written, cw.stored = w.seq, w.changes
 	if w.withSeen {
-		s.storedSeen = w.seenChanges
+		cw.storedSeen = w.seenChanges
 	}
 	if w.dropLegacy {
-		s.adopted = false
+		cw.adopted = false
 	}
-	s.persistedAt = s.r.now()
+	cw.persistedAt = cw.now()
 	return nil
 }
 
-// persist stores the checkpoint.
-func (s *stream) persist(ctx context.Context) error {
-	s.mu.Lock()
-	w := s.snapshotLocked()
-	s.mu.Unlock()
-	return s.write(ctx, w)
+// persist stores cp.
+func (cw *checkpointWriter) persist(ctx context.Context, cp *checkpoint) error {
+	cw.mu.Lock()
+	w := cw.snapshotLocked(cp)
+	cw.mu.Unlock()
+	return cw.write(ctx, w)
 }
 
-// persistIfDirty stores the checkpoint when storage is behind it.
-func (s *stream) persistIfDirty(ctx context.Context) error {
-	s.mu.Lock()
-	if !s.dirtyLocked() {
-		s.mu.Unlock()
+// persistIfDirty stores cp when storage is behind it.
+func (cw *checkpointWriter) persistIfDirty(ctx context.Context, cp *checkpoint) error {
+	cw.mu.Lock()
+	if !cw.dirtyLocked() {
+		cw.mu.Unlock()
 		return nil
 	}
-	w := s.snapshotLocked()
-	s.mu.Unlock()
-	return s.write(ctx, w)
+	w := cw.snapshotLocked(cp)
+	cw.mu.Unlock()
+	return cw.write(ctx, w)
 }

@@ -34,7 +34,7 @@ func persistTestStream(t *testing.T, client storage.Client) *stream {
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	r := newWindowTestReceiver(t, testConfig("http://127.0.0.1:1"), now)
 	st := r.streams[0]
-	st.store = newCheckpointStore(client, st.spec)
+	st.writer.store = newCheckpointStore(client, st.spec)
 	st.cp = &checkpoint{WindowEnd: now.Add(-time.Hour), FinalBefore: now.Add(-time.Hour), Seen: seenSet{}}
 	return st
 }
@@ -45,17 +45,17 @@ func TestStorageWriteDoesNotHoldTheStreamLock(t *testing.T) {
 	bs := &blockingStorage{memStorage: newMemStorage(), entered: make(chan struct{}, 1), release: make(chan struct{})}
 	st := persistTestStream(t, bs)
 	done := make(chan error, 1)
-	go func() { done <- st.persist(context.Background()) }()
+	go func() { done <- st.writer.persist(context.Background(), st.cp) }()
 	<-bs.entered
 	require.True(t, st.mu.TryLock(), "the stream's lock is free while storage writes")
 	st.cp.WindowEnd = st.cp.WindowEnd.Add(time.Minute)
-	st.changed()
+	st.writer.changed()
 	st.mu.Unlock()
 	close(bs.release)
 	require.NoError(t, <-done)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	assert.True(t, st.dirtyLocked(), "the change made during the write is not stored yet")
+	assert.True(t, st.writer.dirtyLocked(), "the change made during the write is not stored yet")
 }
 
 // Two snapshots written in the reverse order (two workers of a stream commit at once, the later
@@ -68,30 +68,30 @@ func TestEarlierSnapshotNeverOverwritesALaterOne(t *testing.T) {
 
 	st.mu.Lock()
 	st.cp.Seen["a"] = base
-	st.seenChanged()
-	st.changed()
-	earlier := st.snapshotLocked()
+	st.writer.seenChanged()
+	st.writer.changed()
+	earlier := st.writer.snapshotLocked(st.cp)
 	st.cp.WindowEnd = base.Add(time.Minute)
 	st.cp.Seen["b"] = base.Add(time.Second)
-	st.seenChanged()
-	st.changed()
-	later := st.snapshotLocked()
+	st.writer.seenChanged()
+	st.writer.changed()
+	later := st.writer.snapshotLocked(st.cp)
 	st.mu.Unlock()
 	assert.True(t, earlier.withSeen)
 	assert.True(t, later.withSeen, "a seen-id change not yet stored rides with every snapshot")
 
-	require.NoError(t, st.write(t.Context(), later))
-	require.NoError(t, st.write(t.Context(), earlier))
-	got, _, err := st.store.load(t.Context(), st.spec.orgID)
+	require.NoError(t, st.writer.write(t.Context(), later))
+	require.NoError(t, st.writer.write(t.Context(), earlier))
+	got, _, err := st.writer.store.load(t.Context(), st.spec.orgID)
 	require.NoError(t, err)
 	assert.Equal(t, base.Add(time.Minute), got.WindowEnd)
 	assert.Equal(t, seenSet{"a": base, "b": base.Add(time.Second)}, got.Seen)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	assert.False(t, st.dirtyLocked())
+	assert.False(t, st.writer.dirtyLocked())
 
 	// Nothing changed since: the next snapshot leaves the seen-id set out.
-	assert.False(t, st.snapshotLocked().withSeen)
+	assert.False(t, st.writer.snapshotLocked(st.cp).withSeen)
 }
 
 // A failed write leaves the checkpoint ahead of storage: the next write stores it, seen set
@@ -102,17 +102,17 @@ func TestFailedWriteIsStoredByTheNextOne(t *testing.T) {
 	st := persistTestStream(t, ms)
 	st.mu.Lock()
 	st.cp.Seen["a"] = st.cp.WindowEnd
-	st.seenChanged()
-	st.changed()
-	w := st.snapshotLocked()
+	st.writer.seenChanged()
+	st.writer.changed()
+	w := st.writer.snapshotLocked(st.cp)
 	st.mu.Unlock()
 	ms.frozen.Store(true)
-	st.store.client = failingStorage{ms}
-	require.Error(t, st.write(t.Context(), w))
-	st.store.client = ms
+	st.writer.store.client = failingStorage{ms}
+	require.Error(t, st.writer.write(t.Context(), w))
+	st.writer.store.client = ms
 	ms.frozen.Store(false)
-	require.NoError(t, st.persistIfDirty(t.Context()))
-	got, _, err := st.store.load(t.Context(), st.spec.orgID)
+	require.NoError(t, st.writer.persistIfDirty(t.Context(), st.cp))
+	got, _, err := st.writer.store.load(t.Context(), st.spec.orgID)
 	require.NoError(t, err)
 	assert.Contains(t, got.Seen, "a")
 }

@@ -134,9 +134,9 @@ func (s *stream) skipWindow(end time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cp.skipWindow(end, s.r.now(), s.r.cfg.Overlap) > 0 {
-		s.seenChanged()
+		s.writer.seenChanged()
 	}
-	s.changed()
+	s.writer.changed()
 }
 
 // lateRanges returns, once the tail window has been delivered, the ranges of its probe range
@@ -257,8 +257,8 @@ func (s *stream) settle(deliverCtx context.Context, final time.Time, late []slic
 	if len(late) > 0 {
 		s.live = nil
 	}
-	s.changed()
-	w := s.snapshotLocked()
+	s.writer.changed()
+	w := s.writer.snapshotLocked(s.cp)
 	s.mu.Unlock()
-	return s.write(deliverCtx, w)
+	return s.writer.write(deliverCtx, w)
 }

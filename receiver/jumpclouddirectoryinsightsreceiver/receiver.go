@@ -170,8 +170,8 @@ func (r *diReceiver) launch(ctx context.Context, sc storage.Client, client event
 
 // load reads the stream's checkpoint (or starts a backfill) and makes it safe to resume.
 func (s *stream) load(ctx context.Context, sc storage.Client) error {
-	s.store = newCheckpointStore(sc, s.spec)
-	cp, adopted, err := s.store.load(ctx, s.spec.orgID)
+	s.writer.store = newCheckpointStore(sc, s.spec)
+	cp, adopted, err := s.writer.store.load(ctx, s.spec.orgID)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (s *stream) load(ctx context.Context, sc storage.Client) error {
 		cp.upgrade(s.r.cfg.Overlap)
 	}
 	cp.Query = s.queryFingerprint()
-	s.cp, s.adopted = cp, adopted
+	s.cp, s.writer.adopted = cp, adopted
 	return nil
 }
 
@@ -217,7 +217,7 @@ func (r *diReceiver) Shutdown(ctx context.Context) error {
 	if r.storage != nil {
 		for _, st := range r.streams {
 			if st.cp != nil {
-				errs = append(errs, st.persistIfDirty(ctx))
+				errs = append(errs, st.writer.persistIfDirty(ctx, st.cp))
 			}
 		}
 		errs = append(errs, r.storage.Close(ctx))

@@ -104,11 +104,11 @@ func (s *stream) narrowSlice(deliverCtx context.Context, i int) bool {
 	start, end := s.cp.Slices[i].Start, s.cp.Slices[i].end()
 	s.cp.narrowSlice(i, mid)
 	s.live = append(s.live, sliceLive{})
-	s.changed()
-	w := s.snapshotLocked()
+	s.writer.changed()
+	w := s.writer.snapshotLocked(s.cp)
 	s.mu.Unlock()
 	// A failed store is retried by the next commit; the narrowing holds in memory meanwhile.
-	_ = s.write(deliverCtx, w)
+	_ = s.writer.write(deliverCtx, w)
 	s.r.settings.Logger.Debug("Query answered 500: slice narrowed", zap.String("organization", s.spec.name()),
 		zap.Time("slice_start", start), zap.Time("narrowed_to", mid), zap.Time("rest_until", end))
 	return true
@@ -126,10 +126,10 @@ func (s *stream) splitSlice(deliverCtx context.Context) (int, bool) {
 		s.mu.Unlock()
 		return 0, false
 	}
-	w := s.snapshotLocked()
+	w := s.writer.snapshotLocked(s.cp)
 	s.mu.Unlock()
 	// A failed store is retried by the next commit; the split holds in memory meanwhile.
-	_ = s.write(deliverCtx, w)
+	_ = s.writer.write(deliverCtx, w)
 	return i, true
 }
 
@@ -144,7 +144,7 @@ func (s *stream) splitSliceLocked() (int, bool) {
 	}
 	s.cp.splitSlice(best, at)
 	s.live = append(s.live, sliceLive{claimed: true})
-	s.changed()
+	s.writer.changed()
 	return len(s.cp.Slices) - 1, true
 }
 

@@ -51,7 +51,6 @@ type stream struct {
 	spec   streamSpec
 	r      *diReceiver
 	client eventsAPI
-	store  checkpointStore
 	conv   *converter
 	// batchBytes bounds the raw bytes of one delivery batch (deliver.go).
 	batchBytes int
@@ -60,14 +59,8 @@ type stream struct {
 
 	mu sync.Mutex // guards the fields below
 	cp *checkpoint
-	// The checkpoint in memory against the one in storage (persist.go): changes and
-	// seenChanges count the changes of cp and of its seen-id set (changed, seenChanged);
-	// stored and storedSeen are their values in the last snapshot written; snapshots counts
-	// the snapshots taken and written the last one stored; adopted is set while cp is the
-	// single-organization checkpoint not yet moved under this stream's key.
-	changes, seenChanges, stored, storedSeen uint64
-	snapshots, written                       uint64
-	adopted                                  bool
+	// writer keeps cp and storage in step (persist.go); its counters are guarded by mu.
+	writer checkpointWriter
 	// live holds what the slices being collected have fetched, index-aligned with cp.Slices
 	// (not persisted): where a slice can be split.
 	live []sliceLive
@@ -83,11 +76,6 @@ type stream struct {
 	// poll_interval has passed since its window end; mustRead: the shared probe found something
 	// new in its probe range, so that step reads its window without counting first.
 	woken, mustRead atomic.Bool
-	// persistedAt is when the checkpoint was last stored (guarded by mu).
-	persistedAt time.Time
-	// writeMu orders the stream's storage writes; it is taken without mu, and mu is never held
-	// during a write (persist.go).
-	writeMu sync.Mutex
 }
 
 // newStream builds the stream of spec; Start gives it the API client and its checkpoint (load).
@@ -96,7 +84,9 @@ func (r *diReceiver) newStream(spec streamSpec) *stream {
 	if r.cfg.Format == mapping.FormatECS || r.cfg.Format == mapping.FormatOCSF {
 		batchBytes = mappedBatchBytes
 	}
-	return &stream{spec: spec, r: r, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: newMetricAttrSets(spec.metricAttrs()), batchBytes: batchBytes}
+	s := &stream{spec: spec, r: r, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: newMetricAttrSets(spec.metricAttrs()), batchBytes: batchBytes}
+	s.writer.mu, s.writer.now = &s.mu, r.now
+	return s
 }
 
 // query is the stream's query over [start, end): its services and its organization (x-org-id)
@@ -193,7 +183,7 @@ func (s *stream) run(ctx, deliverCtx context.Context) {
 // step collects one window (and, once caught up, the late events the probe finds before it);
 // it reports caughtUp when there is nothing to fetch until time passes.
 func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error) {
-	if err := s.persistIfDirty(deliverCtx); err != nil {
+	if err := s.writer.persistIfDirty(deliverCtx, s.cp); err != nil {
 		return false, err
 	}
 	// Whatever this step does, the shared probe's finding is used now or not at all.
@@ -225,7 +215,7 @@ func (s *stream) step(ctx, deliverCtx context.Context) (caughtUp bool, err error
 		var nothingNew bool
 		if counted, nothingNew = s.startProbe(ctx, end); nothingNew {
 			s.skipWindow(end)
-			return true, s.persist(deliverCtx)
+			return true, s.writer.persist(deliverCtx, s.cp)
 		}
 		if ctx.Err() != nil {
 			return false, ctx.Err()
@@ -300,7 +290,7 @@ func (s *stream) collectWindow(ctx, deliverCtx context.Context) error {
 	}
 	s.mu.Lock()
 	s.cp.closeWindow()
-	s.changed()
+	s.writer.changed()
 	s.mu.Unlock()
-	return s.persist(deliverCtx)
+	return s.writer.persist(deliverCtx, s.cp)
 }

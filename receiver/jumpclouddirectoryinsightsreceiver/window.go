@@ -44,16 +44,16 @@ func (s *stream) clampToRetentionLocked(now time.Time) {
 	// Stopped for longer than the retention: what is older is gone from the API.
 	s.r.settings.Logger.Warn("Checkpoint is older than the Directory Insights retention: resuming at the oldest available time",
 		zap.String("organization", s.spec.name()), zap.Time("checkpoint", stored), zap.Time("resume_at", s.cp.WindowEnd))
-	s.changed()
+	s.writer.changed()
 }
 
 // openWindowLocked opens the window [WindowEnd, end) (checkpoint.openWindow). The caller holds
 // s.mu.
 func (s *stream) openWindowLocked(end time.Time, tail bool) {
 	if s.cp.openWindow(end, tail, s.r.now(), s.r.cfg.Overlap) > 0 {
-		s.seenChanged()
+		s.writer.seenChanged()
 	}
-	s.changed()
+	s.writer.changed()
 }
 
 // planSlices splits the current window into slices fetched concurrently. A window that is
@@ -85,9 +85,9 @@ func (s *stream) planSlices(ctx, deliverCtx context.Context) error {
 	s.mu.Lock()
 	s.cp.planWindow(n)
 	s.live = nil
-	s.changed()
+	s.writer.changed()
 	s.mu.Unlock()
-	return s.persist(deliverCtx)
+	return s.writer.persist(deliverCtx, s.cp)
 }
 
 // slicesFor is how many slices a window of count events gets: as many as there are concurrent
