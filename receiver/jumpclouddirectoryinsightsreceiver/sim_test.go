@@ -78,10 +78,11 @@ const (
 	simSlack = 3 * time.Minute
 	// simBackfill bounds the backfill of the initial lookback.
 	simBackfill = 30 * time.Minute
-	// simDefaultSeeds keeps the default run well under a minute on two shared cores (about a
-	// third of a second per seed, two under -race: simRaceSeeds); -short runs simShortSeeds.
-	simDefaultSeeds = 120
-	simRaceSeeds    = 8
+	// simDefaultSeeds keeps the default run within about half a minute on two cores (a seed
+	// takes about 80 ms of CPU, one worker per CPU; ten times that under -race: simRaceSeeds);
+	// -short runs simShortSeeds.
+	simDefaultSeeds = 600
+	simRaceSeeds    = 16
 	simShortSeeds   = 10
 )
 
