@@ -21,7 +21,7 @@ CYCLONEDX   := $(TOOLS_DIR)/cyclonedx-gomod-$(CYCLONEDX_VERSION)
 # The release version: dist.version of builder-config.yaml unless VERSION is set.
 VERSION     ?= $(shell awk '/^dist:/ {d = 1; next} /^[^ #]/ {d = 0} d && $$1 == "version:" {print $$2; exit}' builder-config.yaml)
 
-.PHONY: all test vet lint unit fuzz-short e2e-test ocb-test generate tools bench bench-go build run clean e2e chaos chaos-test soak sim dist dist-test
+.PHONY: all test vet lint unit fuzz-short sim-test e2e-test ocb-test generate tools bench bench-go build run clean e2e chaos chaos-test soak sim dist dist-test
 
 all: build
 
@@ -89,9 +89,16 @@ fuzz-short:
 	done
 
 ## test: what CI runs: vet, lint, the distribution binary, the race tests of every package, a
-## short run of every fuzz target, the end-to-end tests of bin/otelcol-jumpcloud (test/e2e fails
-## when the binary is missing), the ocb build of examples/ocb, then a short seeded chaos run.
-test: vet lint unit fuzz-short e2e-test ocb-test chaos-test
+## short run of every fuzz target, SIM_TEST_SEEDS seeds of the simulation without -race, the
+## end-to-end tests of bin/otelcol-jumpcloud (test/e2e fails when the binary is missing), the ocb
+## build of examples/ocb, then a short seeded chaos run.
+test: vet lint unit fuzz-short sim-test e2e-test ocb-test chaos-test
+
+## sim-test: the simulation's seeds of make test (the race tests run only a few of them), alone:
+## one worker per CPU, an hour of simulated live flow per seed.
+SIM_TEST_SEEDS ?= 2000
+sim-test:
+	SIM_SEEDS=$(SIM_TEST_SEEDS) $(GO) test -count=1 -timeout 10m -run '^TestSimulation$$' ./receiver/jumpclouddirectoryinsightsreceiver/
 
 ## chaos-test: the short seeded chaos run (45 s schedule; CHAOS_SEED replays another seed), alone,
 ## after the end-to-end tests; no -race: the simulator and the sink run in the test process.
