@@ -67,7 +67,7 @@ func (s *stream) groupable() bool {
 	if s.r.group == nil || s.spec.orgID == "" || s.r.cfg.Overlap <= 0 || s.countFailing.Load() || s.countDeficit.Load() {
 		return false
 	}
-	state, _ := s.r.status.streamState(s.spec.name())
+	state, _ := s.r.status.streamState(s.spec)
 	return state == stateCollecting
 }
 
@@ -210,7 +210,7 @@ func (g *groupProber) decide(ctx, deliverCtx context.Context, members []*stream,
 		for _, s := range members {
 			s.skipWindow(end)
 			s.persistIfStale(deliverCtx)
-			if state, _ := s.r.status.streamState(s.spec.name()); state != stateCollecting {
+			if state, _ := s.r.status.streamState(s.spec); state != stateCollecting {
 				// The API answered for it: authenticated, nothing to collect.
 				s.setState(stateCollecting, errNone, nil)
 			}

@@ -114,7 +114,7 @@ func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
 	ts := time.Now().UTC()
 	require.NoError(t, msp.Org(other).Generate(2, ts.Add(-time.Millisecond), ts))
 	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 2 }, "the other organizations stopped")
-	st, et := r.status.streamState(bad)
+	st, et := r.status.streamState(streamSpec{orgID: bad})
 	assert.Equal(t, stateError, st)
 	assert.Equal(t, errThirdPartyConfig, et)
 }
