@@ -134,7 +134,8 @@ func (g *groupProber) poll(ctx, deliverCtx context.Context) {
 	}
 	g.mu.Unlock()
 	slices.SortFunc(members, func(a, b *stream) int { return cmp.Compare(a.spec.orgID, b.spec.orgID) })
-	// Each poll starts at another group, so that a spent budget never starves the same ones.
+	// Each poll starts at another group, so that its counts (countsLeft), once spent, never
+	// starve the same ones.
 	if len(members) > 0 {
 		g.turn = (g.turn + maxOrgsPerQuery) % len(members)
 		members = slices.Concat(members[g.turn:], members[:g.turn])
@@ -157,7 +158,7 @@ func (g *groupProber) poll(ctx, deliverCtx context.Context) {
 
 // probe counts the members' probe ranges ending at end in one shared query, from the earliest
 // of their starts, and decides; it returns the count (ok false when there is none: the
-// budget is spent, or the count failed).
+// poll's counts are spent, or the count failed).
 func (g *groupProber) probe(ctx, deliverCtx context.Context, members []*stream, end time.Time, countsLeft *int) (n int64, ok bool) {
 	start := end
 	for _, s := range members {
