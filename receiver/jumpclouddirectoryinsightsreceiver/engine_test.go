@@ -56,6 +56,7 @@ func recordsByOrganization(t *testing.T, all []plog.Logs) map[string]string {
 }
 
 func TestThreeOrganizationsBehindOneMSPKey(t *testing.T) {
+	t.Parallel()
 	orgs := []string{"5f1a00000000000000000001", "5f1a00000000000000000002", "5f1a00000000000000000003"}
 	msp, url := startMSP(t, orgs, "provider-77")
 	now := time.Now().UTC()
@@ -121,6 +122,7 @@ func TestThreeOrganizationsBehindOneMSPKey(t *testing.T) {
 }
 
 func TestBadOrganizationIsNamedAndTheOthersComplete(t *testing.T) {
+	t.Parallel()
 	orgs := []string{"org-good-1", "org-good-2"}
 	msp, url := startMSP(t, orgs, "")
 	now := time.Now().UTC()
@@ -158,6 +160,7 @@ func TestBadOrganizationIsNamedAndTheOthersComplete(t *testing.T) {
 }
 
 func TestEveryOrganizationFailingIsPermanent(t *testing.T) {
+	t.Parallel()
 	_, url := startMSP(t, []string{"a"}, "")
 	cfg := testConfig(url)
 	cfg.OrgID = []string{"x", "y"}
@@ -173,6 +176,7 @@ func TestEveryOrganizationFailingIsPermanent(t *testing.T) {
 }
 
 func TestTooManyRequestsPausesEveryStream(t *testing.T) {
+	t.Parallel()
 	orgs := []string{"org-1", "org-2"}
 	msp, url := startMSP(t, orgs, "")
 	now := time.Now().UTC()
@@ -207,6 +211,7 @@ func TestTooManyRequestsPausesEveryStream(t *testing.T) {
 }
 
 func TestMaxRequestsPerSecondCapsTheRate(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{})
 	require.NoError(t, sim.Generate(5000, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
 	cfg := testConfig(url)
@@ -224,6 +229,7 @@ func TestMaxRequestsPerSecondCapsTheRate(t *testing.T) {
 // A page larger than one delivery batch is committed batch by batch: a stop in the middle of a
 // page resumes after the last accepted batch, with no gap and no duplicate.
 func TestStopInsideAPageResumesAfterTheLastAcceptedBatch(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 5})
 	now := time.Now().UTC()
 	start := now.Add(-time.Hour)
@@ -262,6 +268,7 @@ func TestStopInsideAPageResumesAfterTheLastAcceptedBatch(t *testing.T) {
 // A checkpoint stored by the single-organization receiver (version 1, bare keys) is picked up
 // by the stream of its organization: no gap, no re-read.
 func TestSingleOrganizationCheckpointIsAdopted(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 9, OrgID: "org-legacy"})
 	now := time.Now().UTC()
 	start := now.Add(-time.Hour)
@@ -313,6 +320,7 @@ func TestSingleOrganizationCheckpointIsAdopted(t *testing.T) {
 // A window whose events sit in a small part of its time is split while collected: idle workers
 // take over the second half of the busiest slice. Every event arrives once, across a restart.
 func TestSkewedWindowIsSplitWhileCollected(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 13})
 	now := time.Now().UTC()
 	// All events in the last 10 minutes of a 2-hour backfill: one of the 4 time slices has them.

@@ -22,6 +22,7 @@ import (
 )
 
 func TestStatusStatesAreReported(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{})
 	require.NoError(t, sim.Generate(5, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
 	host := newStatusHost()
@@ -40,6 +41,7 @@ func TestStatusStatesAreReported(t *testing.T) {
 
 // A step that finishes while the receiver is stopping must not report OK after Stopping.
 func TestNoStatusAfterStopping(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{})
 	require.NoError(t, sim.Generate(10, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
 	host := newStatusHost()
