@@ -123,7 +123,7 @@ func (s *stream) waitToRetry(ctx context.Context, bo *backoff.ExponentialBackOff
 	}
 	wait := retryWait(bo.NextBackOff(), err)
 	s.r.budget.pauseOn429(err, wait)
-	s.r.settings.Logger.Debug("Collection failed, retrying", zap.String("organization", s.spec.name()),
+	s.log.Debug("Collection failed, retrying",
 		zap.String("error_type", string(etype)), zap.Duration("retry_in", wait), zap.Error(err))
 	return s.r.clock.Sleep(ctx, wait)
 }

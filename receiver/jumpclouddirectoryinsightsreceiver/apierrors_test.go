@@ -17,6 +17,7 @@ import (
 )
 
 func TestUnauthorizedIsPermanentAndStopsRequests(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{})
 	require.NoError(t, sim.Generate(10, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
 	cfg := testConfig(url)
@@ -44,8 +45,10 @@ func TestUnauthorizedIsPermanentAndStopsRequests(t *testing.T) {
 }
 
 func TestConfigErrorStatuses(t *testing.T) {
+	t.Parallel()
 	for _, code := range []int{http.StatusBadRequest, http.StatusPaymentRequired, http.StatusForbidden} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
+			t.Parallel()
 			sim, url := startSim(t, jumpcloudsim.Config{})
 			require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: code, Message: "nope"}))
 			host := newStatusHost()
@@ -61,6 +64,7 @@ func TestConfigErrorStatuses(t *testing.T) {
 }
 
 func TestServiceUnavailableIsRecoverableThenOK(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{})
 	require.NoError(t, sim.Generate(50, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
 	require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusServiceUnavailable, Times: 2}))
@@ -88,6 +92,7 @@ func TestServiceUnavailableIsRecoverableThenOK(t *testing.T) {
 }
 
 func TestRetryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{})
 	require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusTooManyRequests, RetryAfter: "2"}))
 	startReceiver(t, testConfig(url), newStatusHost(), consumertest.NewNop())
@@ -99,6 +104,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 }
 
 func TestTransientErrorsWithoutRetryAfterBackOff(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{})
 	require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusTooManyRequests, Times: 3}))
 	cfg := testConfig(url)
@@ -114,6 +120,7 @@ func TestTransientErrorsWithoutRetryAfterBackOff(t *testing.T) {
 
 // A Retry-After shorter than the backoff (here 0: "retry now") does not shorten it.
 func TestTinyRetryAfterDoesNotHotLoop(t *testing.T) {
+	t.Parallel()
 	var requests requestTimes
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		requests.add()

@@ -14,11 +14,11 @@ import (
 )
 
 // checkpointKey is the storage key of a stream's checkpoint: this prefix, then "/" and the
-// stream's name (organization id or "provider:<id>"); the stream of a key's own organization
-// (no org_id configured) uses the bare prefix, which is also where a receiver before multi-org
-// support kept its single checkpoint. Deleting the keys (or the receiver's file of the
-// file_storage extension) restarts collection from initial_lookback: the hosted source's
-// "restart source".
+// stream's storage name (streamSpec.storageName: organization id or "provider:<id>"); the
+// stream of a key's own organization (no org_id configured) uses the bare prefix, which is also
+// where a receiver before multi-org support kept its single checkpoint. Deleting the keys (or
+// the receiver's file of the file_storage extension) restarts collection from
+// initial_lookback: the hosted source's "restart source".
 const checkpointKey = "jumpcloud_directory_insights_checkpoint"
 
 // seenKey is the storage key (prefix) of a stream's seen-id set.
@@ -202,10 +202,10 @@ type checkpointStore struct {
 }
 
 func newCheckpointStore(client storage.Client, spec streamSpec) checkpointStore {
-	if spec.name() == "" {
+	if spec.storageName() == "" {
 		return checkpointStore{client: client, cpKey: checkpointKey, seenKey: seenKey}
 	}
-	return checkpointStore{client: client, cpKey: checkpointKey + "/" + spec.name(), seenKey: seenKey + "/" + spec.name(), legacy: true}
+	return checkpointStore{client: client, cpKey: checkpointKey + "/" + spec.storageName(), seenKey: seenKey + "/" + spec.storageName(), legacy: true}
 }
 
 // load returns the stored checkpoint, or nil when there is none. A stream of a configured

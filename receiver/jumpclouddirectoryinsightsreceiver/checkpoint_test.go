@@ -9,6 +9,7 @@ import (
 )
 
 func TestCheckpointRoundTrip(t *testing.T) {
+	t.Parallel()
 	ts := time.Date(2026, 11, 24, 1, 2, 3, 456789, time.UTC)
 	cp := &checkpoint{InWindow: true, WindowStart: ts, WindowEnd: ts.Add(time.Hour),
 		Slices: []sliceProgress{
@@ -27,6 +28,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 }
 
 func TestCheckpointSeenSetIsWrittenOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
 	ts := time.Date(2026, 11, 24, 1, 2, 3, 0, time.UTC)
 	store := newCheckpointStore(newMemStorage(), streamSpec{})
 	cp := &checkpoint{WindowEnd: ts, Seen: seenSet{"a": ts}}
@@ -39,6 +41,7 @@ func TestCheckpointSeenSetIsWrittenOnlyWhenAsked(t *testing.T) {
 }
 
 func TestDecodeSeenRejectsGarbage(t *testing.T) {
+	t.Parallel()
 	_, err := decodeSeen([]byte{9, 1, 2})
 	assert.ErrorContains(t, err, "encoding version 9")
 	_, err = decodeSeen([]byte{seenEncodingVersion, 200})
@@ -46,6 +49,7 @@ func TestDecodeSeenRejectsGarbage(t *testing.T) {
 }
 
 func TestSeenSetIsBounded(t *testing.T) {
+	t.Parallel()
 	s := seenSet{}
 	base := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	evicted := 0
@@ -62,6 +66,7 @@ func TestSeenSetIsBounded(t *testing.T) {
 
 // Changing the services while a window is in progress restarts that window from its start.
 func TestQueryChangeRestartsTheWindow(t *testing.T) {
+	t.Parallel()
 	now := time.Now().UTC()
 	r := newWindowTestReceiver(t, testConfig("http://127.0.0.1:1"), now)
 	st := r.streams[0]

@@ -19,13 +19,16 @@ import (
 )
 
 func TestSecretsAndEndpointSafety(t *testing.T) {
+	t.Parallel()
 	t.Run("a key read from a file loses its newline", func(t *testing.T) {
+		t.Parallel()
 		cfg, err := loadConfig(t, "secret_newline")
 		require.NoError(t, err)
 		assert.Equal(t, "key-from-a-file", string(cfg.APIKey))
 	})
 	for _, name := range []string{"plain_http_allowed", "plain_http_token_allowed", "plain_http_token_loopback"} {
 		t.Run(name+" passes", func(t *testing.T) {
+			t.Parallel()
 			_, err := loadConfig(t, name)
 			require.NoError(t, err)
 		})
@@ -43,6 +46,7 @@ func TestSecretsAndEndpointSafety(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := loadConfig(t, tt.name)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
@@ -54,6 +58,7 @@ func TestSecretsAndEndpointSafety(t *testing.T) {
 }
 
 func TestMaxPageBytesDefault(t *testing.T) {
+	t.Parallel()
 	cfg := createDefaultConfig().(*Config)
 	assert.Zero(t, cfg.MaxPageBytes)
 	assert.Equal(t, int64(1000*64<<10), cfg.maxPageBytes(), "1000 events of 64 KiB")
@@ -67,6 +72,7 @@ func TestMaxPageBytesDefault(t *testing.T) {
 // with a certificate nobody signed gets no request through and no event is delivered; the failure
 // is reported (and retried: the certificate may be fixed) and never shows the client secret.
 func TestTLSCertificatesAreVerified(t *testing.T) {
+	t.Parallel()
 	var served atomic.Bool
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		served.Store(true)
@@ -90,7 +96,7 @@ func TestTLSCertificatesAreVerified(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) { // not parallel: the cases share served
 			served.Store(false)
 			cfg := tt.cfg()
 			require.NoError(t, cfg.Validate())

@@ -31,7 +31,9 @@ func loadConfig(t *testing.T, name string) (*Config, error) {
 }
 
 func TestLoadConfig(t *testing.T) {
+	t.Parallel()
 	t.Run("defaults", func(t *testing.T) {
+		t.Parallel()
 		cfg, err := loadConfig(t, "")
 		require.NoError(t, err)
 		assert.Equal(t, "from-config", string(cfg.APIKey))
@@ -46,6 +48,7 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, map[string]string{}, cfg.fieldStrings(), "no _parser without _siemForward")
 	})
 	t.Run("ocsf", func(t *testing.T) {
+		t.Parallel()
 		cfg, err := loadConfig(t, "ocsf")
 		require.NoError(t, err)
 		assert.Equal(t, mapping.FormatOCSF, cfg.Format)
@@ -54,6 +57,7 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, "/Parsers/Custom/My JumpCloud", cfg.fieldStrings()["_parser"], "the user's own _parser is kept")
 	})
 	t.Run("full", func(t *testing.T) {
+		t.Parallel()
 		cfg, err := loadConfig(t, "full")
 		require.NoError(t, err)
 		assert.Equal(t, "JumpCloud DI (prod)", cfg.Name)
@@ -79,6 +83,7 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, "file_storage", cfg.StorageID.String())
 	})
 	t.Run("organizations as a comma-separated string, with the provider", func(t *testing.T) {
+		t.Parallel()
 		cfg, err := loadConfig(t, "msp_string")
 		require.NoError(t, err)
 		assert.Equal(t, []streamSpec{{orgID: "org-a"}, {orgID: "org-b"}, {orgID: "org-c"}, {providerID: "prov-1"}}, cfg.streams())
@@ -86,18 +91,21 @@ func TestLoadConfig(t *testing.T) {
 		assert.InDelta(t, 2.5, cfg.MaxRequestsPerSecond, 1e-9)
 	})
 	t.Run("organizations as a YAML list", func(t *testing.T) {
+		t.Parallel()
 		cfg, err := loadConfig(t, "msp_list")
 		require.NoError(t, err)
 		assert.Equal(t, []streamSpec{{orgID: "org-a"}, {orgID: "org-b"}}, cfg.streams())
 		assert.Equal(t, 4, cfg.MaxConcurrentRequests, "default")
 	})
 	t.Run("list", func(t *testing.T) {
+		t.Parallel()
 		cfg, err := loadConfig(t, "list")
 		require.NoError(t, err)
 		assert.Equal(t, []string{"radius", "mdm"}, cfg.services())
 		assert.Equal(t, "http://127.0.0.1:8080/insights/directory/v1", cfg.baseURL())
 	})
 	t.Run("service account", func(t *testing.T) {
+		t.Parallel()
 		cfg, err := loadConfig(t, "service_account")
 		require.NoError(t, err)
 		assert.Empty(t, cfg.APIKey)
@@ -107,12 +115,14 @@ func TestLoadConfig(t *testing.T) {
 		}, cfg.serviceAccount(), "the region's token endpoint by default")
 	})
 	t.Run("service account with token_endpoint and a host as endpoint", func(t *testing.T) {
+		t.Parallel()
 		cfg, err := loadConfig(t, "service_account_token_endpoint")
 		require.NoError(t, err)
 		assert.Equal(t, "https://oauth.proxy.example.com/oauth2/token", cfg.serviceAccount().TokenURL)
 		assert.Equal(t, "https://api.jumpcloud.com/insights/directory/v1", cfg.baseURL())
 	})
 	t.Run("api key: no service account", func(t *testing.T) {
+		t.Parallel()
 		cfg, err := loadConfig(t, "")
 		require.NoError(t, err)
 		assert.Nil(t, cfg.serviceAccount())
@@ -120,6 +130,7 @@ func TestLoadConfig(t *testing.T) {
 }
 
 func TestConfigValidationErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		want []string
@@ -155,6 +166,7 @@ func TestConfigValidationErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := loadConfig(t, tt.name)
 			require.Error(t, err)
 			for _, w := range tt.want {
@@ -165,12 +177,14 @@ func TestConfigValidationErrors(t *testing.T) {
 }
 
 func TestAPIKeyIsOpaque(t *testing.T) {
+	t.Parallel()
 	cfg, err := loadConfig(t, "full")
 	require.NoError(t, err)
 	assert.NotContains(t, cfg.APIKey.String(), "ebf7b9d6e1")
 }
 
 func TestClientSecretIsRedactedInPrintedConfig(t *testing.T) {
+	t.Parallel()
 	cfg, err := loadConfig(t, "service_account")
 	require.NoError(t, err)
 	conf := confmap.New()

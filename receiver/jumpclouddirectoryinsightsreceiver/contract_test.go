@@ -78,6 +78,7 @@ func (c idCopier) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 }
 
 func TestConsumeContract(t *testing.T) {
+	t.Parallel()
 	gen := &simGenerator{}
 	srv := httptest.NewServer(gen)
 	defer srv.Close()

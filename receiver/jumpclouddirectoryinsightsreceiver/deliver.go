@@ -79,7 +79,7 @@ func (s *stream) commit(deliverCtx context.Context, i int, page *jumpcloud.Page,
 		return err
 	}
 	if offset > 0 {
-		s.r.status.set(s.spec.name(), stateCollecting, errNone, nil)
+		s.r.status.set(s.spec, stateCollecting, errNone, nil)
 	}
 	return nil
 }
@@ -117,8 +117,8 @@ func (s *stream) deliver(ctx, deliverCtx context.Context, events []jumpcloud.Eve
 		}
 		if consumererror.IsPermanent(err) {
 			// The consumer will never accept these records: retrying would stall collection.
-			s.r.settings.Logger.Error("Next consumer rejected events permanently: they are dropped",
-				zap.String("organization", s.spec.name()), zap.Int("dropped_events", len(fresh)), zap.Error(err))
+			s.log.Error("Next consumer rejected events permanently: they are dropped",
+				zap.Int("dropped_events", len(fresh)), zap.Error(err))
 			break
 		}
 		if ctx.Err() != nil || deliverCtx.Err() != nil {
@@ -205,8 +205,8 @@ func (s *stream) remember(ctx context.Context, fresh []jumpcloud.Event) {
 	}
 	s.mu.Unlock()
 	if evicted > 0 {
-		s.r.settings.Logger.Warn("Seen-id set is full: oldest ids evicted, late duplicates possible",
-			zap.String("organization", s.spec.name()), zap.Int("evicted_ids", evicted), zap.Int("max_seen_ids", s.r.cfg.MaxSeenIDs))
+		s.log.Warn("Seen-id set is full: oldest ids evicted, late duplicates possible",
+			zap.Int("evicted_ids", evicted), zap.Int("max_seen_ids", s.r.cfg.MaxSeenIDs))
 	}
 	if !newest.IsZero() {
 		s.r.telemetry.JumpcloudWindowLag.Record(ctx, s.r.now().Sub(newest).Seconds(), s.metricOpt())

@@ -36,6 +36,7 @@ func expectedIDs(t *testing.T, sim *jumpcloudsim.Server, start, end time.Time) (
 }
 
 func TestDeliversEveryEventOnceInOrderAcrossPagesAndWindows(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 7})
 	now := time.Now().UTC()
 	start := now.Add(-2 * time.Hour)
@@ -87,6 +88,7 @@ func TestDeliversEveryEventOnceInOrderAcrossPagesAndWindows(t *testing.T) {
 }
 
 func TestRestartResumesInsideTheWindowWithFileStorage(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 11})
 	now := time.Now().UTC()
 	start := now.Add(-time.Hour)
@@ -120,6 +122,7 @@ func TestRestartResumesInsideTheWindowWithFileStorage(t *testing.T) {
 }
 
 func TestLateEventsInsideTheOverlapAreDeliveredOnce(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 3})
 	now := time.Now().UTC()
 	// On time: 300 events over the last 10 minutes.
@@ -150,6 +153,7 @@ func TestLateEventsInsideTheOverlapAreDeliveredOnce(t *testing.T) {
 
 // Events without an id or a parseable timestamp are delivered, not a reason to stall.
 func TestIncompleteEventsAreDelivered(t *testing.T) {
+	t.Parallel()
 	ts := time.Now().Add(-10 * time.Minute).UTC().Format(time.RFC3339Nano)
 	page := fmt.Sprintf(`[{"id":"good","timestamp":%q},{"timestamp":%q,"event_type":"new_thing"},{"id":"no-time","timestamp":"soon"}]`, ts, ts)
 	cfg := testConfig(onePageServer(t, []byte(page)))
@@ -167,6 +171,7 @@ func TestIncompleteEventsAreDelivered(t *testing.T) {
 // A server that answers full pages with the same X-Search_after must not make the receiver
 // re-deliver the same events in a loop.
 func TestSearchAfterThatDoesNotAdvanceIsAnError(t *testing.T) {
+	t.Parallel()
 	t0 := time.Now().Add(-10 * time.Minute).UTC()
 	ts := t0.Format(time.RFC3339Nano)
 	cursor := fmt.Sprintf(`[%d,"b"]`, t0.UnixMilli()) // the key of the page's last event
@@ -210,6 +215,7 @@ func (f *flakyConsumer) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 }
 
 func TestConsumerErrorRetriesTheSamePage(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 5})
 	now := time.Now().UTC()
 	require.NoError(t, sim.Generate(2500, now.Add(-time.Hour), now.Add(-time.Minute)))
@@ -228,6 +234,7 @@ func TestConsumerErrorRetriesTheSamePage(t *testing.T) {
 }
 
 func TestPermanentConsumerErrorDoesNotStall(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 9})
 	now := time.Now().UTC()
 	require.NoError(t, sim.Generate(30, now.Add(-time.Hour), now.Add(-time.Minute)))

@@ -14,14 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.uber.org/zap"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/jumpcloudsim"
-	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/internal/testbed/statustest"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/metadata"
 )
 
@@ -59,6 +56,7 @@ func recordsByOrganization(t *testing.T, all []plog.Logs) map[string]string {
 }
 
 func TestThreeOrganizationsBehindOneMSPKey(t *testing.T) {
+	t.Parallel()
 	orgs := []string{"5f1a00000000000000000001", "5f1a00000000000000000002", "5f1a00000000000000000003"}
 	msp, url := startMSP(t, orgs, "provider-77")
 	now := time.Now().UTC()
@@ -118,12 +116,13 @@ func TestThreeOrganizationsBehindOneMSPKey(t *testing.T) {
 	ev := host.Last()
 	require.NotNil(t, ev)
 	assert.Equal(t, componentstatus.StatusOK, ev.Status())
-	per, ok := ev.Attributes().Get(attrKeyStreams)
+	per, ok := ev.Attributes().Get(attrKeyOrganizations)
 	require.True(t, ok)
 	assert.Equal(t, "Collecting", per.Map().AsRaw()[orgs[1]])
 }
 
 func TestBadOrganizationIsNamedAndTheOthersComplete(t *testing.T) {
+	t.Parallel()
 	orgs := []string{"org-good-1", "org-good-2"}
 	msp, url := startMSP(t, orgs, "")
 	now := time.Now().UTC()
@@ -150,10 +149,10 @@ func TestBadOrganizationIsNamedAndTheOthersComplete(t *testing.T) {
 	assert.Contains(t, ev.Err().Error(), "organization org-unknown")
 	assert.Contains(t, ev.Err().Error(), "400")
 	assert.NotContains(t, host.Statuses(), componentstatus.StatusPermanentError, "other organizations still run")
-	st, et := r.status.streamState("org-unknown")
+	st, et := r.status.streamState(streamSpec{orgID: "org-unknown"})
 	assert.Equal(t, stateError, st)
 	assert.Equal(t, errThirdPartyConfig, et)
-	st, _ = r.status.streamState("org-good-2")
+	st, _ = r.status.streamState(streamSpec{orgID: "org-good-2"})
 	assert.Equal(t, stateCollecting, st)
 	require.NoError(t, r.Shutdown(context.Background()))
 	assert.Equal(t, int64(2), msp.Rejected(), "the bad organization is asked twice (the advisory count, then one page), then left alone")
@@ -161,6 +160,7 @@ func TestBadOrganizationIsNamedAndTheOthersComplete(t *testing.T) {
 }
 
 func TestEveryOrganizationFailingIsPermanent(t *testing.T) {
+	t.Parallel()
 	_, url := startMSP(t, []string{"a"}, "")
 	cfg := testConfig(url)
 	cfg.OrgID = []string{"x", "y"}
@@ -176,6 +176,7 @@ func TestEveryOrganizationFailingIsPermanent(t *testing.T) {
 }
 
 func TestTooManyRequestsPausesEveryStream(t *testing.T) {
+	t.Parallel()
 	orgs := []string{"org-1", "org-2"}
 	msp, url := startMSP(t, orgs, "")
 	now := time.Now().UTC()
@@ -210,6 +211,7 @@ func TestTooManyRequestsPausesEveryStream(t *testing.T) {
 }
 
 func TestMaxRequestsPerSecondCapsTheRate(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{})
 	require.NoError(t, sim.Generate(5000, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
 	cfg := testConfig(url)
@@ -227,6 +229,7 @@ func TestMaxRequestsPerSecondCapsTheRate(t *testing.T) {
 // A page larger than one delivery batch is committed batch by batch: a stop in the middle of a
 // page resumes after the last accepted batch, with no gap and no duplicate.
 func TestStopInsideAPageResumesAfterTheLastAcceptedBatch(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 5})
 	now := time.Now().UTC()
 	start := now.Add(-time.Hour)
@@ -265,6 +268,7 @@ func TestStopInsideAPageResumesAfterTheLastAcceptedBatch(t *testing.T) {
 // A checkpoint stored by the single-organization receiver (version 1, bare keys) is picked up
 // by the stream of its organization: no gap, no re-read.
 func TestSingleOrganizationCheckpointIsAdopted(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 9, OrgID: "org-legacy"})
 	now := time.Now().UTC()
 	start := now.Add(-time.Hour)
@@ -313,60 +317,10 @@ func TestSingleOrganizationCheckpointIsAdopted(t *testing.T) {
 	assert.Contains(t, string(moved), `"version":2`)
 }
 
-func TestComponentStatusFromStreams(t *testing.T) {
-	cfgErr := errors.New("HTTP 400")
-	type change struct {
-		stream string
-		state  sourceState
-		etype  errorType
-	}
-	tests := []struct {
-		name       string
-		changes    []change
-		want       componentstatus.Status
-		wantState  sourceState
-		wantEvents int
-	}{
-		{name: "all collecting", changes: []change{{"a", stateCollecting, errNone}, {"b", stateAuthenticated, errNone}},
-			want: componentstatus.StatusOK, wantState: stateAuthenticated, wantEvents: 1},
-		{name: "one configuration error among running streams is recoverable",
-			changes: []change{{"a", stateCollecting, errNone}, {"b", stateCollecting, errNone}, {"b", stateError, errThirdPartyConfig}},
-			want:    componentstatus.StatusRecoverableError, wantState: stateError, wantEvents: 2},
-		{name: "every stream with a configuration error is permanent",
-			changes: []change{{"a", stateError, errThirdPartyConfig}, {"b", stateError, errThirdPartyConfig}, {"a", stateCollecting, errNone}},
-			want:    componentstatus.StatusPermanentError, wantState: stateError, wantEvents: 2},
-		{name: "a transient error clears",
-			changes: []change{{"a", stateCollecting, errNone}, {"b", stateError, errThirdPartyGeneric}, {"b", stateCollecting, errNone}},
-			want:    componentstatus.StatusOK, wantState: stateCollecting, wantEvents: 2},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
-			require.NoError(t, err)
-			s := newStatusReporter(zap.NewNop(), tb)
-			host := statustest.NewHost()
-			s.setHost(host)
-			s.register("a", nil)
-			s.register("b", nil)
-			s.setAll(stateStarted)
-			for _, c := range tt.changes {
-				var err error
-				if c.state == stateError {
-					err = cfgErr
-				}
-				s.set(c.stream, c.state, c.etype, err)
-			}
-			require.Len(t, host.Events(), tt.wantEvents)
-			assert.Equal(t, tt.want, host.Last().Status())
-			st, _ := s.current()
-			assert.Equal(t, tt.wantState, st)
-		})
-	}
-}
-
 // A window whose events sit in a small part of its time is split while collected: idle workers
 // take over the second half of the busiest slice. Every event arrives once, across a restart.
 func TestSkewedWindowIsSplitWhileCollected(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 13})
 	now := time.Now().UTC()
 	// All events in the last 10 minutes of a 2-hour backfill: one of the 4 time slices has them.

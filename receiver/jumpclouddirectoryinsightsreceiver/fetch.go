@@ -73,7 +73,7 @@ func (s *stream) fetchPage(ctx context.Context, i int, cursor []byte, delivered 
 		fp.err = err
 		return fp
 	}
-	if state, _ := s.r.status.streamState(s.spec.name()); state != stateCollecting {
+	if state, _ := s.r.status.streamState(s.spec); state != stateCollecting {
 		s.setState(stateAuthenticated, errNone, nil)
 	}
 	page := fp.page
@@ -81,8 +81,8 @@ func (s *stream) fetchPage(ctx context.Context, i int, cursor []byte, delivered 
 	if page.Incomplete > 0 {
 		s.r.telemetry.JumpcloudEventsIncomplete.Add(ctx, int64(page.Incomplete), s.metricOpt())
 		if !s.warnedIncomplete.Swap(true) {
-			s.r.settings.Logger.Warn("Events without a string id or an RFC3339 timestamp: delivered as they are, deduplicated by a numeric id or a digest of their bytes (counted in otelcol_jumpcloud_events_incomplete)",
-				zap.String("organization", s.spec.name()), zap.Int("incomplete_events", page.Incomplete), zap.String("request_id", page.RequestID))
+			s.log.Warn("Events without a string id or an RFC3339 timestamp: delivered as they are, deduplicated by a numeric id or a digest of their bytes (counted in otelcol_jumpcloud_events_incomplete)",
+				zap.Int("incomplete_events", page.Incomplete), zap.String("request_id", page.RequestID))
 		}
 	}
 	fp.events, fp.stopped = s.fetched(i, page)
@@ -90,8 +90,8 @@ func (s *stream) fetchPage(ctx context.Context, i int, cursor []byte, delivered 
 		if delivered <= len(fp.events) && fp.events[delivered-1].Key == lastID {
 			fp.events, fp.skipped = fp.events[delivered:], delivered
 		} else {
-			s.r.settings.Logger.Warn("Page changed since it was partly delivered: delivering it again (duplicates possible, no gap)",
-				zap.String("organization", s.spec.name()), zap.Int("delivered_before", delivered), zap.String("request_id", page.RequestID))
+			s.log.Warn("Page changed since it was partly delivered: delivering it again (duplicates possible, no gap)",
+				zap.Int("delivered_before", delivered), zap.String("request_id", page.RequestID))
 		}
 	}
 	return fp

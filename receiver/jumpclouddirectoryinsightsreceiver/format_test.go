@@ -26,6 +26,7 @@ import (
 // bodies have the format's type, every record has an EventName and a severity, and the event
 // that cannot be mapped is delivered all the same and counted in jumpcloud_events_unmapped.
 func TestFormats(t *testing.T) {
+	t.Parallel()
 	page, err := os.ReadFile(filepath.Join("testdata", "events.json"))
 	require.NoError(t, err)
 	page = append(page[:len(page)-2], []byte(`,"not an object"]`)...) // events.json ends with "]\n"
@@ -42,6 +43,7 @@ func TestFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
+			t.Parallel()
 			tel := componenttest.NewTelemetry()
 			t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 			set := metadatatest.NewSettings(tel)

@@ -17,6 +17,7 @@ import (
 // receiver and compares the records with testdata/golden/logs.yaml. Regenerate with
 // UPDATE_GOLDEN=1 go test -run TestMappingGolden ./receiver/jumpclouddirectoryinsightsreceiver/
 func TestMappingGolden(t *testing.T) {
+	t.Parallel()
 	page, err := os.ReadFile(filepath.Join("testdata", "events.json"))
 	require.NoError(t, err)
 	cfg := testConfig(onePageServer(t, page))

@@ -67,7 +67,7 @@ func (s *stream) groupable() bool {
 	if s.r.group == nil || s.spec.orgID == "" || s.r.cfg.Overlap <= 0 || s.countFailing.Load() || s.countDeficit.Load() {
 		return false
 	}
-	state, _ := s.r.status.streamState(s.spec.name())
+	state, _ := s.r.status.streamState(s.spec)
 	return state == stateCollecting
 }
 
@@ -134,7 +134,8 @@ func (g *groupProber) poll(ctx, deliverCtx context.Context) {
 	}
 	g.mu.Unlock()
 	slices.SortFunc(members, func(a, b *stream) int { return cmp.Compare(a.spec.orgID, b.spec.orgID) })
-	// Each poll starts at another group, so that a spent budget never starves the same ones.
+	// Each poll starts at another group, so that its counts (countsLeft), once spent, never
+	// starve the same ones.
 	if len(members) > 0 {
 		g.turn = (g.turn + maxOrgsPerQuery) % len(members)
 		members = slices.Concat(members[g.turn:], members[:g.turn])
@@ -157,7 +158,7 @@ func (g *groupProber) poll(ctx, deliverCtx context.Context) {
 
 // probe counts the members' probe ranges ending at end in one shared query, from the earliest
 // of their starts, and decides; it returns the count (ok false when there is none: the
-// budget is spent, or the count failed).
+// poll's counts are spent, or the count failed).
 func (g *groupProber) probe(ctx, deliverCtx context.Context, members []*stream, end time.Time, countsLeft *int) (n int64, ok bool) {
 	start := end
 	for _, s := range members {
@@ -210,7 +211,7 @@ func (g *groupProber) decide(ctx, deliverCtx context.Context, members []*stream,
 		for _, s := range members {
 			s.skipWindow(end)
 			s.persistIfStale(deliverCtx)
-			if state, _ := s.r.status.streamState(s.spec.name()); state != stateCollecting {
+			if state, _ := s.r.status.streamState(s.spec); state != stateCollecting {
 				// The API answered for it: authenticated, nothing to collect.
 				s.setState(stateCollecting, errNone, nil)
 			}

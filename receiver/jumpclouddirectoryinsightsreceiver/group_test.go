@@ -50,6 +50,7 @@ func waitGrouped(t *testing.T, r *diReceiver, n int) {
 // counts, not 300 requests (<= 0.2 requests per organization and poll); an event in one of
 // them is found by halving its group and delivered once, in its organization's ResourceLogs.
 func TestManyOrganizationsShareIdleProbes(t *testing.T) {
+	t.Parallel()
 	orgs := manyOrgs(300)
 	msp, url := startMSP(t, orgs, "")
 	now := time.Now().UTC()
@@ -91,6 +92,7 @@ func TestManyOrganizationsShareIdleProbes(t *testing.T) {
 // An organization refused inside a shared count (here it starts answering 400) is isolated by
 // halving, named in the status, and the others keep collecting.
 func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
+	t.Parallel()
 	orgs := manyOrgs(40)
 	msp, url := startMSP(t, orgs, "")
 	cfg := liveConfig(url)
@@ -114,7 +116,7 @@ func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
 	ts := time.Now().UTC()
 	require.NoError(t, msp.Org(other).Generate(2, ts.Add(-time.Millisecond), ts))
 	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 2 }, "the other organizations stopped")
-	st, et := r.status.streamState(bad)
+	st, et := r.status.streamState(streamSpec{orgID: bad})
 	assert.Equal(t, stateError, st)
 	assert.Equal(t, errThirdPartyConfig, et)
 }
@@ -124,6 +126,7 @@ func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
 // event at the very start of its probe range (which leaves the probe range after this poll). The
 // right organization must not be skipped on the derived count: its late event arrives.
 func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
+	t.Parallel()
 	orgs := manyOrgs(2)
 	msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 23}, orgs, "")
 	var armed atomic.Bool
@@ -168,6 +171,7 @@ func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
 // organizations at once) skips no one and parks no one for good: each member takes its own
 // step, and new events still arrive.
 func TestSharedCountBelowDeliveredReleasesTheGroup(t *testing.T) {
+	t.Parallel()
 	orgs := manyOrgs(2)
 	msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 26}, orgs, "")
 	now := time.Now().UTC()

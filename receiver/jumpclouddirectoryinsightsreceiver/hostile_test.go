@@ -59,6 +59,7 @@ func refusedPages(t *testing.T, tel *componenttest.Telemetry) map[string]int64 {
 // A server whose X-Search_after moves backwards (here: the key of the page's first event) must
 // not make the receiver read the page again: each event is delivered exactly once.
 func TestBackwardsCursorDeliversEachEventOnce(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 11})
 	now := time.Now().UTC()
 	start := now.Add(-time.Hour)
@@ -109,6 +110,7 @@ func lastErrorText(h *statustest.Host) string {
 // Events with a numeric id or without an id, read again by every poll while inside the overlap,
 // are delivered once.
 func TestEventsWithoutStringIDAreDeliveredOnce(t *testing.T) {
+	t.Parallel()
 	ts := time.Now().Add(-5 * time.Minute).UTC().Format(time.RFC3339Nano)
 	page := fmt.Sprintf(`[{"id":"5e95d60b05e8907888c4e001","timestamp":%[1]q},{"id":123456,"timestamp":%[1]q,"service":"x"},`+
 		`{"timestamp":%[1]q,"event_type":"no_id"},{"timestamp":%[1]q,"event_type":"no_id","other":true},{"event_type":"no_id_no_time"}]`, ts)
@@ -152,6 +154,7 @@ func TestEventsWithoutStringIDAreDeliveredOnce(t *testing.T) {
 // Answers that are not pages, then good pages: each refusal is counted with its reason and
 // shown in the status, backed off, and every event is delivered once in the end.
 func TestHostileAnswersThroughTheReceiver(t *testing.T) {
+	t.Parallel()
 	good := time.Now().Add(-5 * time.Minute).UTC()
 	future := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 	goodPage := fmt.Sprintf(`[{"id":"a1","timestamp":%q},{"id":"a2","timestamp":%q},{"id":"far-future","timestamp":%q}]`,
@@ -195,6 +198,7 @@ func TestHostileAnswersThroughTheReceiver(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var requests atomic.Int32
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if n := requests.Add(1); int(n) <= tt.times {

@@ -83,6 +83,7 @@ func countRequests(sim *jumpcloudsim.Server) int {
 // every event arrives exactly once and is read about once (the overlap is probed with counts,
 // not re-read: the old engine read each event 1 + overlap/poll = 31 times here).
 func TestLiveFlowWithLateEventsReadsEachEventAboutOnce(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 3})
 	cfg := liveConfig(url)
 	sink := new(consumertest.LogsSink)
@@ -98,10 +99,12 @@ func TestLiveFlowWithLateEventsReadsEachEventAboutOnce(t *testing.T) {
 
 // Idle: one request per poll (the probe's count); the window is skipped.
 func TestIdlePollCostsOneCount(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 4})
 	require.NoError(t, sim.Generate(50, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
 	cfg := liveConfig(url)
 	cfg.InitialLookback = 2 * time.Minute
+	cfg.PollInterval = 25 * time.Millisecond // the 20 idle polls counted below in half a second
 	sink := new(consumertest.LogsSink)
 	startReceiver(t, cfg, newStatusHost(), sink)
 	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 50 }, "backfill never arrived")
@@ -140,6 +143,7 @@ func countFaultServer(t *testing.T, sim *jumpcloudsim.Server, fault func(w http.
 // /events/count is advisory: whatever it answers, a backfill and a live flow with late events
 // arrive exactly once, the status never becomes an error, and nothing stalls.
 func TestCountFailuresAreAdvisory(t *testing.T) {
+	t.Parallel()
 	status := func(code int, body string) func(w http.ResponseWriter, r *http.Request) bool {
 		return func(w http.ResponseWriter, _ *http.Request) bool {
 			w.WriteHeader(code)
@@ -150,12 +154,15 @@ func TestCountFailuresAreAdvisory(t *testing.T) {
 	tests := []struct {
 		name  string
 		fault func(w http.ResponseWriter, r *http.Request) bool
+		// timeout cuts the slow count; the others keep testConfig's, so that a page slowed by
+		// a loaded machine (parallel tests, -race) is no collection error.
+		timeout time.Duration
 	}{
-		{"404 (a proxy that routes only /events)", status(http.StatusNotFound, `{"message":"not found"}`)},
-		{"405", status(http.StatusMethodNotAllowed, `{"message":"method not allowed"}`)},
-		{"500 (an expensive count)", status(http.StatusInternalServerError, `{"message":"internal error"}`)},
-		{"junk", status(http.StatusOK, `{"total":12}`)},
-		{"html", status(http.StatusOK, `<html>proxy</html>`)},
+		{"404 (a proxy that routes only /events)", status(http.StatusNotFound, `{"message":"not found"}`), 0},
+		{"405", status(http.StatusMethodNotAllowed, `{"message":"method not allowed"}`), 0},
+		{"500 (an expensive count)", status(http.StatusInternalServerError, `{"message":"internal error"}`), 0},
+		{"junk", status(http.StatusOK, `{"total":12}`), 0},
+		{"html", status(http.StatusOK, `<html>proxy</html>`), 0},
 		{"slow", func(_ http.ResponseWriter, r *http.Request) bool {
 			_, _ = io.Copy(io.Discard, r.Body) // the server notices the client going away once the body is read
 			select {                           // longer than the count's timeout (cfg.Timeout here), ends with the client
@@ -163,7 +170,7 @@ func TestCountFailuresAreAdvisory(t *testing.T) {
 			case <-time.After(10 * time.Second):
 			}
 			return true
-		}},
+		}, time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,11 +182,17 @@ func TestCountFailuresAreAdvisory(t *testing.T) {
 			cfg := liveConfig(url)
 			cfg.InitialLookback = time.Hour + time.Minute
 			cfg.PageSize = 500
-			cfg.Timeout = 500 * time.Millisecond
+			if tt.timeout > 0 {
+				cfg.Timeout = tt.timeout
+			}
+			// Without counts the late events arrive with the one re-read of their range, once
+			// it is overlap + settle_delay old: a 1 s overlap (events up to half of it late) keeps
+			// each fault's run near 2 s, not 5.
+			cfg.Overlap = time.Second
 			host := newStatusHost()
 			sink := new(consumertest.LogsSink)
 			startReceiver(t, cfg, host, sink)
-			start, end := liveFlow(t, sim, 2*time.Second, 50*time.Millisecond, 5, 0.1, time.Second)
+			start, end := liveFlow(t, sim, time.Second, 50*time.Millisecond, 5, 0.1, cfg.Overlap/2)
 			waitAllDelivered(t, sim, sink, now.Add(-time.Hour), end, 20*time.Second)
 			assert.True(t, end.After(start))
 			assert.Positive(t, faulted.Load(), "counts were asked for")
@@ -194,6 +207,7 @@ func TestCountFailuresAreAdvisory(t *testing.T) {
 // over more than 2 hours. The 24-hour backfill window is narrowed until the API answers, and
 // every event arrives once.
 func TestExpensiveWindowIsNarrowed(t *testing.T) {
+	t.Parallel()
 	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 6})
 	now := time.Now().UTC()
 	require.NoError(t, sim.Generate(4000, now.Add(-24*time.Hour), now.Add(-time.Minute)))
@@ -221,6 +235,7 @@ func TestExpensiveWindowIsNarrowed(t *testing.T) {
 // A re-read leaves the delivered events out by id (search_term not id). An API that refuses
 // that (400 here) gets whole ranges re-read instead: still every event exactly once.
 func TestExclusionRefusedReReadsWholeRanges(t *testing.T) {
+	t.Parallel()
 	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 8})
 	url, refused := refusingServer(t, sim, http.StatusBadRequest, `{"message":"invalid search_term"}`, func(body []byte) bool {
 		return bytes.Contains(body, []byte(`"search_term"`))
@@ -229,7 +244,8 @@ func TestExclusionRefusedReReadsWholeRanges(t *testing.T) {
 	host := newStatusHost()
 	sink := new(consumertest.LogsSink)
 	startReceiver(t, cfg, host, sink)
-	start, end := liveFlow(t, sim, 3*time.Second, 50*time.Millisecond, 5, 0.2, time.Second)
+	// 1.5 s of flow: about 30 late events, re-read without exclusion after the one refusal.
+	start, end := liveFlow(t, sim, 1500*time.Millisecond, 50*time.Millisecond, 5, 0.2, time.Second)
 	want := waitAllDelivered(t, sim, sink, start, end, 15*time.Second)
 	assert.Equal(t, int64(1), refused.Load(), "refused once, then not asked again")
 	assert.NotContains(t, host.Statuses(), componentstatus.StatusRecoverableError)
@@ -341,6 +357,7 @@ func caughtUp(t *testing.T, sim *jumpcloudsim.Server, sink *consumertest.LogsSin
 // leaves the probe range after this poll. It must still arrive: the probe range is counted
 // again once the window is read.
 func TestLateEventIsNotHiddenByAnEventOfTheWindow(t *testing.T) {
+	t.Parallel()
 	sim, _ := startSim(t, jumpcloudsim.Config{Seed: 21})
 	require.NoError(t, sim.Generate(20, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
 	trap := &probeTrap{sim: sim, lateID: "late-hidden"}
@@ -369,6 +386,7 @@ func TestLateEventIsNotHiddenByAnEventOfTheWindow(t *testing.T) {
 // its re-read is: the restarted receiver still delivers the late event (the stored probe range
 // stays open until its re-read is stored).
 func TestKillBeforeTheReReadKeepsTheLateEvent(t *testing.T) {
+	t.Parallel()
 	sim, _ := startSim(t, jumpcloudsim.Config{Seed: 22})
 	require.NoError(t, sim.Generate(20, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
 	st := newMemStorage()
@@ -416,6 +434,7 @@ func TestKillBeforeTheReReadKeepsTheLateEvent(t *testing.T) {
 // is overlap + settle_delay old. An event that becomes visible later than overlap after its time,
 // but within overlap + settle_delay, still arrives.
 func TestWithoutCountsALateEventWithinOverlapAndSettleArrives(t *testing.T) {
+	t.Parallel()
 	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 25})
 	url, faulted := countFaultServer(t, sim, func(w http.ResponseWriter, _ *http.Request) bool {
 		http.Error(w, `{"message":"not found"}`, http.StatusNotFound)

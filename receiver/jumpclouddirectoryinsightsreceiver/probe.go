@@ -59,16 +59,15 @@ func (s *stream) countErr(ctx context.Context, start, end time.Time) (n int64, e
 	}
 	if err == nil {
 		if s.countFailing.Swap(false) {
-			s.r.settings.Logger.Info("POST /events/count answers again: late events are probed with it",
-				zap.String("organization", s.spec.name()))
+			s.log.Info("POST /events/count answers again: late events are probed with it")
 		}
 		return n, nil
 	}
 	reason := countFailureReason(err)
 	s.r.telemetry.JumpcloudCountFailures.Add(ctx, 1, s.metricOpt(attribute.String(attrKeyCountFailureReason, reason)))
 	if !s.countFailing.Swap(true) {
-		s.r.settings.Logger.Warn("POST /events/count failed: collecting without it (windows sliced by time; late events found by one re-read of each range, overlap + settle_delay after it happened)",
-			zap.String("organization", s.spec.name()), zap.String("reason", reason), zap.Error(err))
+		s.log.Warn("POST /events/count failed: collecting without it (windows sliced by time; late events found by one re-read of each range, overlap + settle_delay after it happened)",
+			zap.String("reason", reason), zap.Error(err))
 	}
 	return 0, err
 }
@@ -122,8 +121,8 @@ func (s *stream) startProbe(ctx context.Context, end time.Time) (counted, nothin
 	if n < d && !s.countDeficit.Swap(true) {
 		// Not seen with a consistent API. From now on no window is skipped on a count: an
 		// equal count could hide new events behind missing ones.
-		s.r.settings.Logger.Warn("The API counts fewer events than were delivered in the probe range: every window is read from now on",
-			zap.String("organization", s.spec.name()), zap.Int64("count", n), zap.Int64("delivered", d),
+		s.log.Warn("The API counts fewer events than were delivered in the probe range: every window is read from now on",
+			zap.Int64("count", n), zap.Int64("delivered", d),
 			zap.Time("probe_start", start), zap.Time("probe_end", end))
 	}
 	return true, n == d && !s.countDeficit.Load()
@@ -209,8 +208,8 @@ func (s *stream) exclusionRefused(err error) {
 	if s.exclusionOff.Swap(true) {
 		return
 	}
-	s.r.settings.Logger.Warn(`The API refused a re-read that leaves delivered events out (search_term {"not": {"id": [...]}}): re-reading whole ranges from now on`,
-		zap.String("organization", s.spec.name()), zap.Error(err))
+	s.log.Warn(`The API refused a re-read that leaves delivered events out (search_term {"not": {"id": [...]}}): re-reading whole ranges from now on`,
+		zap.Error(err))
 }
 
 // gapRanges is the re-read that a window which is not the tail needs first: the probe range

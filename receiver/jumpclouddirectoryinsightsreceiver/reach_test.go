@@ -56,6 +56,7 @@ func waitStatus(t *testing.T, host *statustest.Host, want componentstatus.Status
 }
 
 func TestServiceAccountDeliversEveryEventOnceWithRenewedTokens(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{
 		Seed: 21, ClientID: testClientID, ClientSecret: testClientSecret, TokenTTL: time.Second,
 	})
@@ -101,6 +102,7 @@ func TestServiceAccountDeliversEveryEventOnceWithRenewedTokens(t *testing.T) {
 }
 
 func TestServiceAccountWrongSecretIsPermanentAndStopsRequests(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{ClientID: testClientID, ClientSecret: testClientSecret})
 	require.NoError(t, sim.Generate(10, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
 	cfg := serviceAccountConfig(sim, url)
@@ -124,6 +126,7 @@ func TestServiceAccountWrongSecretIsPermanentAndStopsRequests(t *testing.T) {
 }
 
 func TestTokenEndpointDownIsRecoverable(t *testing.T) {
+	t.Parallel()
 	sim := jumpcloudsim.New(jumpcloudsim.Config{Seed: 5, ClientID: testClientID, ClientSecret: testClientSecret})
 	var tokenCalls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -146,6 +149,7 @@ func TestTokenEndpointDownIsRecoverable(t *testing.T) {
 }
 
 func TestEveryEndpointFormDelivers(t *testing.T) {
+	t.Parallel()
 	forms := []struct {
 		name, path string
 		prefix     string // a reverse proxy in front of the API strips it
@@ -161,6 +165,7 @@ func TestEveryEndpointFormDelivers(t *testing.T) {
 	}
 	for _, f := range forms {
 		t.Run(f.name, func(t *testing.T) {
+			t.Parallel()
 			sim := jumpcloudsim.New(jumpcloudsim.Config{Seed: 3, APIKey: testAPIKey})
 			var h http.Handler = sim
 			if f.prefix != "" {
@@ -181,6 +186,7 @@ func TestEveryEndpointFormDelivers(t *testing.T) {
 }
 
 func TestEndpointNotFoundIsPermanentAndNamesEndpoint(t *testing.T) {
+	t.Parallel()
 	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey})
 	var requests atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -205,6 +211,7 @@ func TestEndpointNotFoundIsPermanentAndNamesEndpoint(t *testing.T) {
 // every stream shares the receiver's API client. The test's token endpoint counts the tokens
 // and the API in front of an MSP simulator accepts only that bearer token.
 func TestServiceAccountOneTokenForManyOrganizations(t *testing.T) {
+	t.Parallel()
 	orgs := []string{"5f1a00000000000000000011", "5f1a00000000000000000012", "5f1a00000000000000000013", "5f1a00000000000000000014"}
 	msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 5}, orgs, "")
 	now := time.Now().UTC()

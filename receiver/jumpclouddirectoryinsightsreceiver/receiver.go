@@ -78,7 +78,7 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*diRec
 	r.budget = newBudget(cfg, r.clock)
 	orgs := 0
 	for _, spec := range cfg.streams() {
-		r.status.register(spec.name(), spec.metricAttrs())
+		r.status.register(spec)
 		r.streams = append(r.streams, r.newStream(spec))
 		if spec.orgID != "" {
 			orgs++
@@ -175,13 +175,12 @@ func (s *stream) load(ctx context.Context, sc storage.Client) error {
 	if err != nil {
 		return err
 	}
-	logger := s.r.settings.Logger.With(zap.String("organization", s.spec.name()))
 	if cp == nil {
 		cp = freshCheckpoint(s.r.now(), s.r.cfg.InitialLookback)
-		logger.Info("No checkpoint stored: starting backfill",
+		s.log.Info("No checkpoint stored: starting backfill",
 			zap.Time("start_time", cp.WindowEnd), zap.Duration("initial_lookback", s.r.cfg.InitialLookback))
 	} else {
-		logger.Info("Resuming from checkpoint", zap.Bool("adopted_single_organization_checkpoint", adopted),
+		s.log.Info("Resuming from checkpoint", zap.Bool("adopted_single_organization_checkpoint", adopted),
 			zap.Bool("in_window", cp.InWindow), zap.Time("window_start", cp.WindowStart),
 			zap.Time("window_end", cp.WindowEnd), zap.Int("slices", len(cp.Slices)), zap.Int("seen_ids", len(cp.Seen)))
 		s.repairCheckpoint(cp)

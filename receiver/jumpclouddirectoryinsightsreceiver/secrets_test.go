@@ -50,6 +50,7 @@ func receiverSecrets() []string {
 // greps every log entry (message and fields) and every status event for the API key, the client
 // secret, its Basic-auth form and the access tokens.
 func TestSecretsNeverInLogsOrStatus(t *testing.T) {
+	t.Parallel()
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	deadURL := "http://" + closed.Addr().String()
@@ -92,13 +93,21 @@ func TestSecretsNeverInLogsOrStatus(t *testing.T) {
 		{
 			name: "service account with renewed and revoked tokens",
 			cfg:  account,
-			until: func(sim *jumpcloudsim.Server, _ *statustest.Host) bool {
-				st := sim.Stats()
-				if st.TokensIssued == 1 && st.Requests > 2 {
-					sim.RevokeTokens()
+			// Revoked once, after a few requests, whatever tokens were issued by then: under load
+			// the 1 s token may be renewed before that (so "revoke while one token was issued"
+			// could never happen); then a 401 and a token issued after the revocation.
+			until: func() func(*jumpcloudsim.Server, *statustest.Host) bool {
+				revokedAt := int64(-1) // TokensIssued at the revocation
+				return func(sim *jumpcloudsim.Server, _ *statustest.Host) bool {
+					st := sim.Stats()
+					if revokedAt < 0 && st.Requests > 2 {
+						revokedAt = st.TokensIssued
+						sim.RevokeTokens()
+						return false
+					}
+					return revokedAt >= 0 && st.ByStatus[http.StatusUnauthorized] > 0 && st.TokensIssued > revokedAt
 				}
-				return st.ByStatus[http.StatusUnauthorized] > 0 && st.TokensIssued >= 2
-			},
+			}(),
 		},
 		{
 			name: "wrong client secret",
@@ -136,6 +145,7 @@ func TestSecretsNeverInLogsOrStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			sim, base := startSim(t, jumpcloudsim.Config{Seed: 3, ClientID: testClientID, ClientSecret: testClientSecret, TokenTTL: time.Second})
 			now := time.Now().UTC()
 			require.NoError(t, sim.Generate(200, now.Add(-time.Hour), now.Add(-time.Minute)))

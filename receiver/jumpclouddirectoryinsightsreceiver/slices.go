@@ -109,7 +109,7 @@ func (s *stream) narrowSlice(deliverCtx context.Context, i int) bool {
 	s.mu.Unlock()
 	// A failed store is retried by the next commit; the narrowing holds in memory meanwhile.
 	_ = s.writer.write(deliverCtx, w)
-	s.r.settings.Logger.Debug("Query answered 500: slice narrowed", zap.String("organization", s.spec.name()),
+	s.log.Debug("Query answered 500: slice narrowed",
 		zap.Time("slice_start", start), zap.Time("narrowed_to", mid), zap.Time("rest_until", end))
 	return true
 }

@@ -45,21 +45,26 @@ const (
 const (
 	attrKeySourceState = "jumpcloud.source_state"
 	attrKeyErrorType   = "jumpcloud.error_type"
-	// attrKeyStreams maps each organization (stream) to its own state.
-	attrKeyStreams = "jumpcloud.organizations"
+	// attrKeyOrganizations maps the id of each configured organization (org_id) to its
+	// stream's state; attrKeyProviders the provider id (provider_id) to the state of the stream
+	// of the provider's own events. Neither for the API key's own organization (no org_id and
+	// no provider_id): jumpcloud.source_state is its state.
+	attrKeyOrganizations = "jumpcloud.organizations"
+	attrKeyProviders     = "jumpcloud.providers"
 )
 
 // statusReporter maps the hosted source's states onto component status (docs/design.md), per
 // stream and for the component as a whole.
 //
-// Each stream (organization) has its own state: Started/Initialized -> Authenticated ->
-// Collecting, Error (with its error type) and Stopping. A stream's transition is logged once
-// (with its organization) and counted in a self-metric. The component's status is derived from
-// all streams and reported to the host only when it changes:
+// Each stream (organization, or the provider's own events) has its own state:
+// Started/Initialized -> Authenticated -> Collecting, Error (with its error type) and Stopping. A
+// stream's transition is logged once (with its log fields: organization or provider) and counted
+// in a self-metric (with its metric attributes). The component's status is derived from all
+// streams and reported to the host only when it changes:
 //   - PermanentError (ThirdPartyConfig) only when every stream stopped on a configuration error;
 //   - RecoverableError while any stream is in error, including one organization's
 //     configuration error while others still run (the component can leave that state: the
-//     other streams go on), its error naming the failing organizations;
+//     other streams go on), its error naming the failing streams (streamSpec.label);
 //   - OK once every stream is Authenticated or Collecting.
 //
 // Starting and Stopping are reported by the collector itself around Start and Shutdown.
@@ -69,8 +74,8 @@ type statusReporter struct {
 
 	mu       sync.Mutex
 	host     component.Host
-	streams  map[string]*streamStatus
-	order    []string
+	streams  map[streamSpec]*streamStatus
+	order    []streamSpec
 	stopping bool
 	// the component's state as last derived, and the failing streams it named
 	state     sourceState
@@ -83,12 +88,14 @@ type streamStatus struct {
 	state sourceState
 	etype errorType
 	err   error
-	// attrs are the stream's attributes of the transitions metric (streamSpec.metricAttrs).
-	attrs []attribute.KeyValue
+	// attrs are the stream's attributes of the transitions metric (streamSpec.metricAttrs),
+	// fields those of its log line (streamSpec.logFields).
+	attrs  []attribute.KeyValue
+	fields []zap.Field
 }
 
 func newStatusReporter(logger *zap.Logger, tb *metadata.TelemetryBuilder) *statusReporter {
-	return &statusReporter{logger: logger, telemetry: tb, state: statePending, streams: map[string]*streamStatus{}}
+	return &statusReporter{logger: logger, telemetry: tb, state: statePending, streams: map[streamSpec]*streamStatus{}}
 }
 
 func (s *statusReporter) setHost(host component.Host) {
@@ -97,13 +104,12 @@ func (s *statusReporter) setHost(host component.Host) {
 	s.mu.Unlock()
 }
 
-// register adds a stream (its name, and its metric attributes) in state Pending (before Start
-// reports Started for all).
-func (s *statusReporter) register(stream string, attrs []attribute.KeyValue) {
+// register adds a stream in state Pending (before Start reports Started for all).
+func (s *statusReporter) register(stream streamSpec) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.streams[stream]; !ok {
-		s.streams[stream] = &streamStatus{state: statePending, attrs: attrs}
+		s.streams[stream] = &streamStatus{state: statePending, attrs: stream.metricAttrs(), fields: stream.logFields()}
 		s.order = append(s.order, stream)
 	}
 }
@@ -116,7 +122,7 @@ func (s *statusReporter) current() (sourceState, errorType) {
 }
 
 // streamState returns one stream's state and error type.
-func (s *statusReporter) streamState(stream string) (sourceState, errorType) {
+func (s *statusReporter) streamState(stream streamSpec) (sourceState, errorType) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.streams[stream]; ok {
@@ -132,14 +138,14 @@ func (s *statusReporter) setAll(state sourceState) {
 	if state == stateStopping {
 		s.stopping = true
 	}
-	for _, name := range s.order {
-		s.transition(name, state, errNone, nil)
+	for _, spec := range s.order {
+		s.transition(spec, state, errNone, nil)
 	}
 	s.derive()
 }
 
 // set moves one stream to state (with etype and err for stateError); a no-op without a change.
-func (s *statusReporter) set(stream string, state sourceState, etype errorType, err error) {
+func (s *statusReporter) set(stream streamSpec, state sourceState, etype errorType, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.transition(stream, state, etype, err) {
@@ -148,7 +154,7 @@ func (s *statusReporter) set(stream string, state sourceState, etype errorType, 
 }
 
 // transition changes one stream's state; it reports whether anything changed.
-func (s *statusReporter) transition(stream string, state sourceState, etype errorType, err error) bool {
+func (s *statusReporter) transition(stream streamSpec, state sourceState, etype errorType, err error) bool {
 	st, ok := s.streams[stream]
 	if !ok {
 		return false
@@ -168,11 +174,8 @@ func (s *statusReporter) transition(stream string, state sourceState, etype erro
 	prev := st.state
 	st.state, st.etype, st.err = state, etype, err
 
-	fields := []zap.Field{zap.String("source_state", string(state)), zap.String("previous_source_state", string(prev))}
+	fields := append([]zap.Field{zap.String("source_state", string(state)), zap.String("previous_source_state", string(prev))}, st.fields...)
 	attrs := append([]attribute.KeyValue{attribute.String(attrKeySourceState, string(state))}, st.attrs...)
-	if stream != "" {
-		fields = append(fields, zap.String("organization", stream))
-	}
 	switch {
 	case etype == errThirdPartyConfig:
 		s.logger.Error("Source state changed", append(fields, zap.String("error_type", string(etype)), zap.Error(err))...)
@@ -194,13 +197,13 @@ func (s *statusReporter) derive() {
 	var failing []string
 	var errs []error
 	permanent := 0
-	for _, name := range s.order {
-		st := s.streams[name]
+	for _, spec := range s.order {
+		st := s.streams[spec]
 		switch {
 		case st.state == stateStopping:
 			state = stateStopping
 		case st.state == stateError:
-			failing = append(failing, name)
+			failing = append(failing, spec.label())
 			if st.etype == errThirdPartyConfig {
 				permanent++
 			}
@@ -236,16 +239,25 @@ func (s *statusReporter) derive() {
 	if etype != errNone {
 		attrs.PutStr(attrKeyErrorType, string(etype))
 	}
-	if len(s.order) > 1 || s.order[0] != "" {
-		per := attrs.PutEmptyMap(attrKeyStreams)
-		for _, name := range s.order {
-			st := s.streams[name]
-			v := string(st.state)
-			if st.etype != errNone {
-				v += " (" + string(st.etype) + ")"
-			}
-			per.PutStr(name, v)
+	for _, spec := range s.order {
+		key, id := attrKeyOrganizations, spec.orgID
+		if spec.providerID != "" {
+			key, id = attrKeyProviders, spec.providerID
 		}
+		if id == "" {
+			continue // the API key's own organization: jumpcloud.source_state is its state
+		}
+		st := s.streams[spec]
+		v := string(st.state)
+		if st.etype != errNone {
+			v += " (" + string(st.etype) + ")"
+		}
+		per, ok := attrs.Get(key)
+		if !ok {
+			per = attrs.PutEmpty(key)
+			per.SetEmptyMap()
+		}
+		per.Map().PutStr(id, v)
 	}
 	var ev *componentstatus.Event
 	switch state {

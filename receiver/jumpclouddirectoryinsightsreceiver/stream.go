@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
 
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
 	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/mapping"
@@ -20,14 +21,46 @@ type streamSpec struct {
 	providerID string
 }
 
-// name is the stream's name in storage keys, logs ("organization") and the component status
-// (jumpcloud.organizations): the organization id, "provider:<id>", or "" for the API key's own
-// organization. It is never an attribute value: metricAttrs are.
-func (s streamSpec) name() string {
+// storageName is the stream's name in its storage keys and query fingerprint (checkpoint.go,
+// window.go): the organization id, "provider:<id>", or "" for the API key's own organization.
+// Stored checkpoints are found by it, so its form never changes. It is never shown: log lines
+// carry logFields, self-metrics metricAttrs, component status the maps of status.go.
+func (s streamSpec) storageName() string {
 	if s.providerID != "" {
 		return "provider:" + s.providerID
 	}
 	return s.orgID
+}
+
+// logFields are the fields of the stream's log lines, with the meaning of its metric attributes:
+// organization (the configured organization id) or provider (the provider id of the provider's
+// own events); none for the API key's own organization.
+func (s streamSpec) logFields() []zap.Field {
+	switch {
+	case s.providerID != "":
+		return []zap.Field{zap.String(logFieldProvider, s.providerID)}
+	case s.orgID != "":
+		return []zap.Field{zap.String(logFieldOrganization, s.orgID)}
+	}
+	return nil
+}
+
+// The log fields naming a stream (logFields).
+const (
+	logFieldOrganization = "organization"
+	logFieldProvider     = "provider"
+)
+
+// label names the stream in error messages: "organization <id>", "provider <id>", or "" for the
+// API key's own organization.
+func (s streamSpec) label() string {
+	switch {
+	case s.providerID != "":
+		return "provider " + s.providerID
+	case s.orgID != "":
+		return "organization " + s.orgID
+	}
+	return ""
 }
 
 // metricAttrs are the stream's self-metric attributes, with the meaning of the resource
@@ -56,6 +89,9 @@ type stream struct {
 	batchBytes int
 	// attrs are the stream's self-metric attributes (streamSpec.metricAttrs).
 	attrs *metricAttrSets
+	// log is the receiver's logger with the stream's fields (streamSpec.logFields): every log
+	// line of the stream goes through it.
+	log *zap.Logger
 
 	mu sync.Mutex // guards the fields below
 	cp *checkpoint
@@ -84,7 +120,8 @@ func (r *diReceiver) newStream(spec streamSpec) *stream {
 	if r.cfg.Format == mapping.FormatECS || r.cfg.Format == mapping.FormatOCSF {
 		batchBytes = mappedBatchBytes
 	}
-	s := &stream{spec: spec, r: r, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: newMetricAttrSets(spec.metricAttrs()), batchBytes: batchBytes}
+	s := &stream{spec: spec, r: r, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: newMetricAttrSets(spec.metricAttrs()),
+		log: r.settings.Logger.With(spec.logFields()...), batchBytes: batchBytes}
 	s.writer.mu, s.writer.now = &s.mu, r.now
 	return s
 }
@@ -99,25 +136,25 @@ func (s *stream) query(start, end time.Time) jumpcloud.Query {
 	return q
 }
 
-// wrap names the stream's organization in err.
+// wrap names the stream in err (streamSpec.label).
 func (s *stream) wrap(err error) error {
-	if err == nil || s.spec.name() == "" {
+	if err == nil || s.spec.label() == "" {
 		return err
 	}
-	return &streamError{stream: s.spec.name(), err: err}
+	return &streamError{stream: s.spec.label(), err: err}
 }
 
 type streamError struct {
-	stream string
+	stream string // streamSpec.label
 	err    error
 }
 
-func (e *streamError) Error() string { return "organization " + e.stream + ": " + e.err.Error() }
+func (e *streamError) Error() string { return e.stream + ": " + e.err.Error() }
 
 func (e *streamError) Unwrap() error { return e.err }
 
 func (s *stream) setState(state sourceState, etype errorType, err error) {
-	s.r.status.set(s.spec.name(), state, etype, s.wrap(err))
+	s.r.status.set(s.spec, state, etype, s.wrap(err))
 }
 
 func (s *stream) metricOpt(extra ...attribute.KeyValue) metric.MeasurementOption {

@@ -20,6 +20,7 @@ import (
 )
 
 func TestSelfMetrics(t *testing.T) {
+	t.Parallel()
 	sim, url := startSim(t, jumpcloudsim.Config{Seed: 2})
 	now := time.Now().UTC()
 	require.NoError(t, sim.Generate(1500, now.Add(-time.Hour), now.Add(-10*time.Minute)))

@@ -16,7 +16,7 @@ import (
 func (s *stream) queryFingerprint() string {
 	org := s.spec.orgID
 	if s.spec.providerID != "" {
-		org = s.spec.name()
+		org = s.spec.storageName()
 	}
 	return strings.Join(s.r.services, ",") + "|" + org + "|" + s.r.cfg.baseURL()
 }
@@ -26,11 +26,11 @@ func (s *stream) queryFingerprint() string {
 func (s *stream) repairCheckpoint(cp *checkpoint) {
 	switch cp.repair(s.queryFingerprint()) {
 	case repairEmptyWindow:
-		s.r.settings.Logger.Warn("Stored window is empty: skipping it", zap.String("organization", s.spec.name()),
+		s.log.Warn("Stored window is empty: skipping it",
 			zap.Time("window_start", cp.WindowStart), zap.Time("window_end", cp.WindowEnd))
 	case repairQueryChanged:
-		s.r.settings.Logger.Warn("Query changed since the checkpoint (service, org_id or endpoint): re-reading the current window from its start; events already delivered in it may be sent again",
-			zap.String("organization", s.spec.name()), zap.Time("window_start", cp.WindowStart), zap.Time("window_end", cp.WindowEnd))
+		s.log.Warn("Query changed since the checkpoint (service, org_id or endpoint): re-reading the current window from its start; events already delivered in it may be sent again",
+			zap.Time("window_start", cp.WindowStart), zap.Time("window_end", cp.WindowEnd))
 	}
 }
 
@@ -42,8 +42,8 @@ func (s *stream) clampToRetentionLocked(now time.Time) {
 		return
 	}
 	// Stopped for longer than the retention: what is older is gone from the API.
-	s.r.settings.Logger.Warn("Checkpoint is older than the Directory Insights retention: resuming at the oldest available time",
-		zap.String("organization", s.spec.name()), zap.Time("checkpoint", stored), zap.Time("resume_at", s.cp.WindowEnd))
+	s.log.Warn("Checkpoint is older than the Directory Insights retention: resuming at the oldest available time",
+		zap.Time("checkpoint", stored), zap.Time("resume_at", s.cp.WindowEnd))
 	s.writer.changed()
 }
 

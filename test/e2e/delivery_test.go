@@ -31,7 +31,7 @@ func TestBackfillExactlyOnce(t *testing.T) {
 	waitDistinct(t, e.b.Sink, len(want), 2*time.Minute)
 	t.Logf("backfill of %d events delivered in %s", len(want), time.Since(start).Round(10*time.Millisecond))
 
-	// A few more polls: nothing else may arrive (no late duplicates from the overlap re-scan).
+	// A few more polls: nothing else may arrive (no duplicates from the probe's re-reads of late ranges).
 	waitSettled(t, e, c, 3)
 	d := e.checkDelivery(want)
 	requireComplete(t, d, len(want))

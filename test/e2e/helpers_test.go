@@ -323,7 +323,7 @@ func requireComplete(t *testing.T, d delivery, want int) {
 }
 
 // waitSettled waits until the receiver has polled the simulator polls more times and the
-// exporter's sending queue is empty: what those polls (overlap re-scans included) were going to
+// exporter's sending queue is empty: what those polls (re-reads of late ranges included) were going to
 // deliver has been sent. It stands for "a while later, nothing else arrived", with a bound.
 func waitSettled(t *testing.T, e *env, c *harness.Collector, polls int64) {
 	t.Helper()

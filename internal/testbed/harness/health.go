@@ -34,9 +34,9 @@ type ComponentHealth struct {
 // SourceState is the receiver's Sumo Logic source state (Authenticated, Collecting, Error...).
 func (c *ComponentHealth) SourceState() string { return c.attr("jumpcloud.source_state") }
 
-// Organizations maps each organization (stream) to its own state, e.g. "Collecting" or
-// "Error (ThirdPartyConfig)" (the receiver's jumpcloud.organizations attribute; nil for a
-// single-organization key without org_id).
+// Organizations maps each configured organization (org_id) to its own state, e.g. "Collecting"
+// or "Error (ThirdPartyConfig)" (the receiver's jumpcloud.organizations attribute; empty without
+// org_id; the provider's own events are under jumpcloud.providers).
 func (c *ComponentHealth) Organizations() map[string]string {
 	if c == nil {
 		return nil
