@@ -118,6 +118,7 @@ func (s *stream) fetched(i int, page *jumpcloud.Page) (events []jumpcloud.Event,
 	if !page.Last && !stopped && len(events) > 1 {
 		lv.pageSpan = events[len(events)-1].Timestamp.Sub(events[0].Timestamp)
 	}
+	s.progressedLocked()
 	return events, stopped
 }
 

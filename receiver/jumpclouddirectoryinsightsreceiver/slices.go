@@ -3,6 +3,7 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 )
 
 // collectSlices runs every unfinished slice of the window concurrently. A worker whose slice is
-// done takes over the second half of the slice with the most time left (splitSlice), so that a
+// done takes over the second half of the slice with the most time left (splitSliceLocked), so that a
 // window whose events are unevenly spread in time still keeps every request slot busy. Each
 // slice retries its own transient failures; a configuration error stops them all and is
 // returned.
@@ -26,6 +27,7 @@ func (s *stream) collectSlices(ctx, deliverCtx context.Context) error {
 	for i := range s.live {
 		s.live[i].claimed = true
 	}
+	s.progress = make(chan struct{})
 	s.mu.Unlock()
 	var (
 		wg       sync.WaitGroup
@@ -36,7 +38,7 @@ func (s *stream) collectSlices(ctx, deliverCtx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next, ok := i, true; ok; next, ok = s.nextSlice(deliverCtx) {
+			for next, ok := i, true; ok; next, ok = s.nextSlice(sctx, deliverCtx) {
 				if err := s.collectSlice(sctx, deliverCtx, next); err != nil {
 					if sctx.Err() == nil {
 						once.Do(func() { firstErr = err; cancel() })
@@ -68,18 +70,49 @@ type sliceLive struct {
 const maxSlicesPerWindow = 64
 
 // nextSlice hands a worker whose slice is done the next slice to collect: one narrowed off
-// another that no worker has taken yet, else a split of a running one (splitSlice).
-func (s *stream) nextSlice(deliverCtx context.Context) (int, bool) {
-	s.mu.Lock()
-	for i := range s.cp.Slices {
-		if !s.cp.Slices[i].Done && !s.live[i].claimed {
-			s.live[i].claimed = true
+// another that no worker has taken yet, else a split of a running one (splitSliceLocked). While
+// nothing can be split yet because a running slice has not fetched a full page (how much it
+// has left is unknown), the worker waits for the next page or stop of any slice and asks
+// again: the workers of empty slices, done before the busy slice's first page arrives, must
+// not give up the window's request slots. It reports false when there is nothing left to take
+// (or ctx ended).
+func (s *stream) nextSlice(ctx, deliverCtx context.Context) (int, bool) {
+	for {
+		s.mu.Lock()
+		for i := range s.cp.Slices {
+			if !s.cp.Slices[i].Done && !s.live[i].claimed {
+				s.live[i].claimed = true
+				s.mu.Unlock()
+				return i, true
+			}
+		}
+		if i, ok := s.splitSliceLocked(); ok {
+			w := s.writer.snapshotLocked(s.cp)
 			s.mu.Unlock()
+			// A failed store is retried by the next commit; the split holds in memory meanwhile.
+			_ = s.writer.write(deliverCtx, w)
 			return i, true
 		}
+		waiting := slices.ContainsFunc(s.live, func(lv sliceLive) bool { return lv.running && lv.pageSpan <= 0 })
+		progress := s.progress
+		s.mu.Unlock()
+		if !waiting {
+			return 0, false
+		}
+		select {
+		case <-progress:
+		case <-ctx.Done():
+			return 0, false
+		}
 	}
-	s.mu.Unlock()
-	return s.splitSlice(deliverCtx)
+}
+
+// progressedLocked wakes the workers waiting in nextSlice. The caller holds s.mu.
+func (s *stream) progressedLocked() {
+	if s.progress != nil {
+		close(s.progress)
+		s.progress = make(chan struct{})
+	}
 }
 
 // narrowFloor is the shortest slice that a 500 halves: below it a 500 is a transient error.
@@ -114,26 +147,11 @@ func (s *stream) narrowSlice(deliverCtx context.Context, i int) bool {
 	return true
 }
 
-// splitSlice hands the caller (a worker whose slice is done) the second half of the time still
+// splitSliceLocked hands the caller (a worker whose slice is done) the second half of the time still
 // ahead of the running slice that has the most of it, when that is more than two of its pages:
 // that slice now stops at the split point (StopAt: its query, and so its search_after, stay
 // the same), a new slice covers [split point, its end). It returns the new slice's index, or
-// false when there is nothing worth splitting.
-func (s *stream) splitSlice(deliverCtx context.Context) (int, bool) {
-	s.mu.Lock()
-	i, ok := s.splitSliceLocked()
-	if !ok {
-		s.mu.Unlock()
-		return 0, false
-	}
-	w := s.writer.snapshotLocked(s.cp)
-	s.mu.Unlock()
-	// A failed store is retried by the next commit; the split holds in memory meanwhile.
-	_ = s.writer.write(deliverCtx, w)
-	return i, true
-}
-
-// splitSliceLocked makes the split of splitSlice; the caller holds s.mu.
+// false when there is nothing worth splitting. The caller holds s.mu and stores the checkpoint.
 func (s *stream) splitSliceLocked() (int, bool) {
 	if len(s.cp.Slices) >= maxSlicesPerWindow {
 		return 0, false
@@ -162,6 +180,7 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 		}
 		s.mu.Lock()
 		s.live[i].running = false
+		s.progressedLocked()
 		s.mu.Unlock()
 	}()
 	bo := newBackOff(s.r.cfg.BackOff)

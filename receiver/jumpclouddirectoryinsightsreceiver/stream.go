@@ -100,6 +100,9 @@ type stream struct {
 	// live holds what the slices being collected have fetched, index-aligned with cp.Slices
 	// (not persisted): where a slice can be split.
 	live []sliceLive
+	// progress is closed (and replaced) when a slice being collected fetched a page or
+	// stopped: a worker with nothing to split waits on it (slices.go, nextSlice).
+	progress chan struct{}
 
 	// warnedIncomplete limits the warning about events without id or timestamp to one.
 	warnedIncomplete atomic.Bool
