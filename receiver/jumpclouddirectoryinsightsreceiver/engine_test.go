@@ -104,6 +104,9 @@ func TestThreeOrganizationsBehindOneMSPKey(t *testing.T) {
 				counts++
 				continue
 			}
+			if rq.Query == nil {
+				continue // cut before the simulator read its body (a request timeout on a loaded machine)
+			}
 			pages++
 			slices[[2]time.Time{rq.Query.StartTime, rq.Query.EndTime}] = true
 		}

@@ -64,7 +64,7 @@ func newGroupProber(r *diReceiver) *groupProber {
 // groupable reports whether the stream may wait for the shared probe instead of polling alone:
 // an organization of a multi-organization key, collecting, whose counts are usable.
 func (s *stream) groupable() bool {
-	if s.r.group == nil || s.spec.orgID == "" || s.r.cfg.Overlap <= 0 || s.countFailing.Load() || s.countDeficit.Load() {
+	if s.r.group == nil || s.spec.orgID == "" || s.r.cfg.Overlap <= 0 || s.counts.failing.Load() || s.counts.deficit.Load() {
 		return false
 	}
 	state, _ := s.r.status.streamState(s.spec)

@@ -3,7 +3,6 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 import (
 	"context"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -93,7 +92,14 @@ func (s *stream) nextSlice(ctx, deliverCtx context.Context) (int, bool) {
 			_ = s.writer.write(deliverCtx, w)
 			return i, true
 		}
-		waiting := slices.ContainsFunc(s.live, func(lv sliceLive) bool { return lv.running && lv.pageSpan <= 0 })
+		// A slice claimed by a worker (whose goroutine may not have started yet) and not done,
+		// with no full page fetched: what it has left is still unknown.
+		waiting := false
+		for i := range s.live {
+			if !s.cp.Slices[i].Done && s.live[i].claimed && s.live[i].pageSpan <= 0 {
+				waiting = true
+			}
+		}
 		progress := s.progress
 		s.mu.Unlock()
 		if !waiting {
@@ -218,7 +224,7 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 			return ctx.Err()
 		}
 		if code := jumpcloud.StatusCodeOf(err); excluded && (code == http.StatusBadRequest || code == http.StatusInternalServerError) {
-			s.exclusionRefused(err)
+			s.counts.exclusionRefused(err)
 			continue // the same range again, without the exclusion
 		}
 		if jumpcloud.StatusCodeOf(err) == http.StatusInternalServerError && s.narrowSlice(deliverCtx, i) {

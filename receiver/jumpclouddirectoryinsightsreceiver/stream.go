@@ -87,6 +87,8 @@ type stream struct {
 	conv   *converter
 	// batchBytes bounds the raw bytes of one delivery batch (deliver.go).
 	batchBytes int
+	// counts runs the stream's advisory counts and the narrowing (counter.go).
+	counts *counter
 	// attrs are the stream's self-metric attributes (streamSpec.metricAttrs).
 	attrs *metricAttrSets
 	// log is the receiver's logger with the stream's fields (streamSpec.logFields): every log
@@ -106,11 +108,6 @@ type stream struct {
 
 	// warnedIncomplete limits the warning about events without id or timestamp to one.
 	warnedIncomplete atomic.Bool
-	// countFailing is set while /events/count fails (one warning per episode); countDeficit
-	// once the API counted fewer events than were delivered (no window is skipped on a count).
-	countFailing, countDeficit atomic.Bool
-	// exclusionOff is set once the API refused a re-read that left delivered ids out.
-	exclusionOff atomic.Bool
 	// woken: the shared probe woke this stream: its next step runs even when less than
 	// poll_interval has passed since its window end; mustRead: the shared probe found something
 	// new in its probe range, so that step reads its window without counting first.
@@ -126,6 +123,15 @@ func (r *diReceiver) newStream(spec streamSpec) *stream {
 	s := &stream{spec: spec, r: r, conv: newConverter(r.cfg, r.settings.BuildInfo, spec), attrs: newMetricAttrSets(spec.metricAttrs()),
 		log: r.settings.Logger.With(spec.logFields()...), batchBytes: batchBytes}
 	s.writer.mu, s.writer.now = &s.mu, r.now
+	s.counts = &counter{
+		countRange: func(ctx context.Context, start, end time.Time) (int64, error) {
+			return r.countEvents(ctx, s.query(start, end), s.attrs)
+		},
+		failed: func(ctx context.Context, reason string) {
+			r.telemetry.JumpcloudCountFailures.Add(ctx, 1, s.attrs.with(attribute.String(attrKeyCountFailureReason, reason)))
+		},
+		log: s.log,
+	}
 	return s
 }
 

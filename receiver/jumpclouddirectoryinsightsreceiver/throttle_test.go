@@ -60,7 +60,7 @@ func TestTooManyRequestsOnACountPausesEveryStream(t *testing.T) {
 		if shared {
 			_, err = r.group.count(t.Context(), []string{"org-a", "org-b"}, start, end)
 		} else {
-			_, err = r.streams[0].countErr(t.Context(), start, end)
+			_, err = r.streams[0].counts.countErr(t.Context(), start, end)
 		}
 		require.Equal(t, http.StatusTooManyRequests, jumpcloud.StatusCodeOf(err))
 		r.budget.mu.Lock()

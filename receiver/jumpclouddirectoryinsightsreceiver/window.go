@@ -70,7 +70,7 @@ func (s *stream) planSlices(ctx, deliverCtx context.Context) error {
 		// Without a count (it is advisory): time slices, and the idle workers' splits even
 		// them out.
 		n = s.r.cfg.MaxConcurrentRequests
-		count, err := s.countErr(ctx, start, end)
+		count, err := s.counts.countErr(ctx, start, end)
 		switch code := jumpcloud.StatusCodeOf(err); {
 		case err == nil:
 			n = slicesFor(count, s.r.cfg.MaxConcurrentRequests, s.r.cfg.PageSize)
