@@ -64,10 +64,10 @@ import (
 // excluded ids compared as a set) and the virtual time it is made at, never on the order in
 // which goroutines run; the virtual clock moves only when the engine is blocked (synctest). What
 // is not: the order in which goroutines runnable at the same virtual instant run is the Go
-// scheduler's. max_concurrent_requests is 1, yet the engine runs one goroutine per slice (a
-// rescan window has several), a prefetch of the next page, and per organization a stream and
-// the shared probe: at one instant they may reach the request slot in another order, and then
-// a slow page, a split or a narrowed slice differ. Measured: 4 of 30 seeds deliver bit-identically
+// scheduler's. The engine runs one goroutine per slice (a rescan window has several, a
+// backfill window too when max_concurrent_requests is above 1), a prefetch of the next page,
+// and per organization a stream and the shared probe: at one instant they may reach a request
+// slot in another order, and then a slow page, a split or a narrowed slice differ. Measured: 4 of 30 seeds deliver bit-identically
 // over three runs; every seed replays its inputs (TestSimulationReplays), so a failing seed
 // replays the same flow and faults, and its printed schedule lists every request and delivery
 // of its last steps.
@@ -122,8 +122,10 @@ type simParams struct {
 	// Drawn from a stream of their own (the draws above stay those of the seeds kept as
 	// regressions): regroup is the probability that a stop also changes the configured
 	// organizations (one leaves, or one that left joins again), storeFail that a storage write
-	// fails, maxRPS the max_requests_per_second (0: none).
+	// fails, maxRPS the max_requests_per_second (0: none); concurrency the
+	// max_concurrent_requests (above 1, backfill windows are sliced, split and narrowed).
 	regroup, storeFail, maxRPS float64
+	concurrency                int
 }
 
 func simParamsFor(seed uint64) simParams {
@@ -161,6 +163,10 @@ func simParamsFor(seed uint64) simParams {
 	if more.IntN(2) == 0 {
 		p.maxRPS = 3 + more.Float64()*7
 	}
+	p.concurrency = 1
+	if more.IntN(2) == 0 {
+		p.concurrency = 2 + more.IntN(3)
+	}
 	return p
 }
 
@@ -175,7 +181,7 @@ func simConfig(p simParams) *Config {
 	cfg.InitialLookback = 10 * time.Minute
 	cfg.MaxWindow = 5 * time.Minute
 	cfg.PageSize = p.pageSize
-	cfg.MaxConcurrentRequests = 1
+	cfg.MaxConcurrentRequests = p.concurrency
 	cfg.BackOff.InitialInterval = time.Second
 	cfg.BackOff.MaxInterval = 10 * time.Second
 	cfg.BackOff.RandomizationFactor = 0
@@ -818,10 +824,10 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	storeFailed := cur.st.failed
 	cur.st.mu.Unlock()
 	schedule = fmt.Sprintf("seed %d: orgs %d, page_size %d, %.2f events/s/org, late %.2f, beyond the bound %.3f, refused %.3f, slow ack %.3f, stop/step %.4f, "+
-		"regroup/stop %.2f, storage failures %.3f, max_requests_per_second %.1f\n"+
+		"regroup/stop %.2f, storage failures %.3f, max_requests_per_second %.1f, max_concurrent_requests %d\n"+
 		"faults %+v\nrequests %v, injected %v; %d events, %d delivered, %d refusals, %d duplicates around stops, %d events under-counted and never delivered, "+
 		"%d of organizations that left, %d failed storage writes (last storage)\nstops: %s\nlast steps:\n  %s",
-		p.seed, len(p.orgs), p.pageSize, p.rate, p.lateShare, p.lostShare, p.refuse, p.slowAck, p.stopEvery, p.regroup, p.storeFail, p.maxRPS, p.faults,
+		p.seed, len(p.orgs), p.pageSize, p.rate, p.lateShare, p.lostShare, p.refuse, p.slowAck, p.stopEvery, p.regroup, p.storeFail, p.maxRPS, p.concurrency, p.faults,
 		run.model.requests, run.model.injected, len(events), len(run.delivered), run.refused, run.dups, lostHidden, run.left, storeFailed,
 		strings.Join(run.stops, ", "), run.lastSteps(simScheduleSteps))
 	run.model.mu.Unlock()
