@@ -393,10 +393,26 @@ type simRun struct {
 	absences map[string][]simAbsence
 	// left counts the events never checked: their organization left and did not come back.
 	left int
+	// regroups counts, per organization, the times it left or came back.
+	regroups map[string]int
 }
 
 // simAbsence is a time an organization was not configured: [from, to).
 type simAbsence struct{ from, to time.Time }
+
+// simDeferred is an event whose organization left before it was due: due by (computed once
+// the organization is back, again after each regroup of it).
+type simDeferred struct {
+	e        modelEvent
+	by       time.Time
+	regroups int
+}
+
+// absentNow reports whether org is left out of the configuration now.
+func (r *simRun) absentNow(org string) bool {
+	abs := r.absences[org]
+	return len(abs) > 0 && abs[len(abs)-1].to.IsZero()
+}
 
 // absence describes org's absences that overlap [from, now]: whether there is one, whether org
 // is absent now, and when the last one ended and how long they lasted in all.
@@ -611,6 +627,7 @@ func (r *simRun) regroup(rng *rand.Rand, active []string) []string {
 		back := away[rng.IntN(len(away))]
 		abs := r.absences[back]
 		abs[len(abs)-1].to = now
+		r.regroups[back]++
 		r.stops = append(r.stops, "org "+back+" back")
 		for _, org := range r.p.orgs {
 			if org == back || slices.Contains(active, org) {
@@ -624,6 +641,7 @@ func (r *simRun) regroup(rng *rand.Rand, active []string) []string {
 	}
 	gone := active[rng.IntN(len(active))]
 	r.absences[gone] = append(r.absences[gone], simAbsence{from: now})
+	r.regroups[gone]++
 	r.stops = append(r.stops, "org "+gone+" left")
 	for _, org := range active {
 		if org != gone {
@@ -642,7 +660,7 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	events := simEvents(p, cfg, start)
 	run := &simRun{p: p, cfg: cfg, start: start, byOrg: map[string][]modelEvent{},
 		delivered: map[string]simDelivery{}, hidden: map[string]bool{}, writtenAt: map[int]map[string]time.Time{}, attempts: map[string]int{},
-		absences: map[string][]simAbsence{}}
+		absences: map[string][]simAbsence{}, regroups: map[string]int{}}
 	run.model = newAPIModel(p.seed, realClock{}, p.faults, events)
 	run.model.underCounted = func(ids []string) {
 		run.mu.Lock()
@@ -695,7 +713,7 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	}
 	active := slices.Clone(p.orgs)
 	cur := run.startReceiver(t, newSimStorage(fail), active)
-	var deferred []modelEvent // events whose organization was left out for a while
+	var deferred []simDeferred // events whose organization was left out for a while
 	done, committed := 0, map[string]int{}
 	lastVersion := -1
 	for step := 1; step <= int(simSpan/simStep); step++ {
@@ -715,7 +733,7 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 		for ; done < len(run.events) && !run.deadline(&run.events[done]).After(now); done++ {
 			e := &run.events[done]
 			if overlaps, _, _, _ := run.absence(e.org, e.ts, now); overlaps {
-				deferred = append(deferred, *e)
+				deferred = append(deferred, simDeferred{e: *e})
 				continue
 			}
 			check(e, run.deadline(e))
@@ -723,14 +741,20 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 		// An event of an organization that was left out meanwhile is due simBackfill and the
 		// time it was away after the organization came back (its stored checkpoint resumes).
 		kept := deferred[:0]
-		for _, e := range deferred {
-			_, current, end, away := run.absence(e.org, e.ts, now)
-			by := maxTime(run.deadline(&e), end.Add(simBackfill+away))
-			if current || now.Before(by) {
-				kept = append(kept, e)
+		for _, d := range deferred {
+			if run.absentNow(d.e.org) {
+				kept = append(kept, d)
 				continue
 			}
-			check(&e, by)
+			if d.by.IsZero() || d.regroups != run.regroups[d.e.org] { // due date changed by a regroup
+				_, _, end, away := run.absence(d.e.org, d.e.ts, now)
+				d.by, d.regroups = maxTime(run.deadline(&d.e), end.Add(simBackfill+away)), run.regroups[d.e.org]
+			}
+			if now.Before(d.by) {
+				kept = append(kept, d)
+				continue
+			}
+			check(&d.e, d.by)
 		}
 		deferred = kept
 		run.mu.Unlock()
@@ -799,8 +823,8 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	shutdownSim(t, cur)
 	run.mu.Lock()
 	defer run.mu.Unlock()
-	for _, e := range deferred {
-		if _, current, _, _ := run.absence(e.org, e.ts, time.Now()); current {
+	for _, d := range deferred {
+		if run.absentNow(d.e.org) {
 			run.left++
 		}
 	}
