@@ -35,9 +35,10 @@ const (
 	ecsKind    = "event"
 )
 
-// mapECS builds the ECS document of the event into body.
-func mapECS(r *reader, ev *jumpcloud.Event, body pcommon.Map) {
-	d := ecsDoc{r: r, ev: ev, rest: pcommon.NewMap()}
+// mapECS builds the ECS document of the event into body; rest, empty, gathers jumpcloud.event
+// and is left empty.
+func mapECS(r *reader, ev *jumpcloud.Event, body, rest pcommon.Map) {
+	d := ecsDoc{r: r, ev: ev, rest: rest}
 	d.read(mustObject(r))
 	d.write(body)
 }
@@ -627,7 +628,7 @@ func (d *ecsDoc) fill(dst pcommon.Value, v *fastjson.Value, f *jcField) bool {
 		b, _ := v.StringBytes()
 		dst.SetStr(d.string(b))
 	case fastjson.TypeNumber:
-		setNumber(dst, v)
+		setNumber(&d.r.a, dst, v)
 	case fastjson.TypeTrue:
 		dst.SetBool(true)
 	case fastjson.TypeFalse:
@@ -835,6 +836,8 @@ func (d *ecsDoc) write(body pcommon.Map) {
 	d.putRelated(body)
 	if d.rest.Len() > 0 {
 		d.rest.MoveTo(body.PutEmptyMap("jumpcloud").PutEmptyMap("event"))
+	} else {
+		d.rest.Clear() // its room may hold removed members: not kept for the next event
 	}
 }
 
