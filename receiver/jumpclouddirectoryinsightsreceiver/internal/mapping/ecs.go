@@ -884,7 +884,14 @@ func ecsFractionDigits(ts string) int {
 
 // putEvent fills event.*.
 func (d *ecsDoc) putEvent(e pcommon.Map) {
-	e.EnsureCapacity(11)
+	reason := ecsFirst(d.errorMessage, d.outerError)
+	// Room for the keys written, no more: kind, category, type, dataset and outcome, the
+	// optional ones present, original.
+	n := 5 + ecsCount(d.ev.EventType, d.ev.Service, d.id, reason)
+	if d.r.original {
+		n++
+	}
+	e.EnsureCapacity(n)
 	e.PutStr("kind", ecsKind)
 	c := ecsClassify(d.ev.Service, d.ev.EventType)
 	ecsPutList(e, "category", c.category)
@@ -893,10 +900,6 @@ func (d *ecsDoc) putEvent(e pcommon.Map) {
 	e.PutStr("dataset", ecsDataset)
 	ecsPutStrs(e, "id", d.id)
 	e.PutStr("outcome", ecsOutcome(d.ev.Outcome()))
-	reason := d.errorMessage
-	if reason == "" {
-		reason = d.outerError
-	}
 	ecsPutStrs(e, "reason", reason)
 	if d.r.original {
 		e.PutStr("original", validString(d.ev.Raw))
@@ -1105,6 +1108,17 @@ func ecsAny(values ...string) bool {
 		}
 	}
 	return false
+}
+
+// ecsCount is the number of non-empty values.
+func ecsCount(values ...string) int {
+	n := 0
+	for _, v := range values {
+		if v != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // ecsFirst is the first non-empty of values.
