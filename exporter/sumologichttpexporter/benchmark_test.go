@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configcompression"
@@ -142,4 +144,42 @@ func words(seed, n int) string {
 		b.WriteByte(' ')
 	}
 	return b.String()
+}
+
+// BenchmarkAppendMapBody measures the line encoding of map bodies (the receiver's ecs and ocsf
+// formats): the records of the mapping package's goldens (every service and event type), each
+// written as compact JSON, from 1 copy of them (102 records: the CPU's caches hold them) up to
+// 200 copies (over 100 MB of pdata: read from memory).
+//
+//	go test -run '^$' -bench BenchmarkAppendMapBody -benchmem ./exporter/sumologichttpexporter/
+func BenchmarkAppendMapBody(b *testing.B) {
+	for _, format := range []string{"ecs", "ocsf"} {
+		ld, err := golden.ReadLogs(filepath.Join("..", "..", "receiver", "jumpclouddirectoryinsightsreceiver",
+			"internal", "mapping", "testdata", "golden", format+".yaml"))
+		require.NoError(b, err)
+		golden := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+		for _, copies := range []int{1, 20, 200} {
+			lrs := plog.NewLogRecordSlice()
+			for range copies {
+				for i := 0; i < golden.Len(); i++ {
+					golden.At(i).CopyTo(lrs.AppendEmpty())
+				}
+			}
+			b.Run(fmt.Sprintf("%s/%d", format, lrs.Len()), func(b *testing.B) {
+				var line []byte
+				size := 0
+				for i := 0; i < lrs.Len(); i++ {
+					size += len(appendRawLine(nil, lrs.At(i)))
+				}
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				for b.Loop() {
+					for i := 0; i < lrs.Len(); i++ {
+						line = appendRawLine(line[:0], lrs.At(i))
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*lrs.Len()), "ns/record")
+			})
+		}
+	}
 }

@@ -35,9 +35,10 @@ const (
 	ecsKind    = "event"
 )
 
-// mapECS builds the ECS document of the event into body.
-func mapECS(r *reader, ev *jumpcloud.Event, body pcommon.Map) {
-	d := ecsDoc{r: r, ev: ev, rest: pcommon.NewMap()}
+// mapECS builds the ECS document of the event into body; rest, empty, gathers jumpcloud.event
+// and is left empty.
+func mapECS(r *reader, ev *jumpcloud.Event, body, rest pcommon.Map) {
+	d := ecsDoc{r: r, ev: ev, rest: rest}
 	d.read(mustObject(r))
 	d.write(body)
 }
@@ -627,7 +628,7 @@ func (d *ecsDoc) fill(dst pcommon.Value, v *fastjson.Value, f *jcField) bool {
 		b, _ := v.StringBytes()
 		dst.SetStr(d.string(b))
 	case fastjson.TypeNumber:
-		setNumber(dst, v)
+		setNumber(&d.r.a, dst, v)
 	case fastjson.TypeTrue:
 		dst.SetBool(true)
 	case fastjson.TypeFalse:
@@ -835,6 +836,8 @@ func (d *ecsDoc) write(body pcommon.Map) {
 	d.putRelated(body)
 	if d.rest.Len() > 0 {
 		d.rest.MoveTo(body.PutEmptyMap("jumpcloud").PutEmptyMap("event"))
+	} else {
+		d.rest.Clear() // its room may hold removed members: not kept for the next event
 	}
 }
 
@@ -881,7 +884,14 @@ func ecsFractionDigits(ts string) int {
 
 // putEvent fills event.*.
 func (d *ecsDoc) putEvent(e pcommon.Map) {
-	e.EnsureCapacity(11)
+	reason := ecsFirst(d.errorMessage, d.outerError)
+	// Room for the keys written, no more: kind, category, type, dataset and outcome, the
+	// optional ones present, original.
+	n := 5 + ecsCount(d.ev.EventType, d.ev.Service, d.id, reason)
+	if d.r.original {
+		n++
+	}
+	e.EnsureCapacity(n)
 	e.PutStr("kind", ecsKind)
 	c := ecsClassify(d.ev.Service, d.ev.EventType)
 	ecsPutList(e, "category", c.category)
@@ -890,10 +900,6 @@ func (d *ecsDoc) putEvent(e pcommon.Map) {
 	e.PutStr("dataset", ecsDataset)
 	ecsPutStrs(e, "id", d.id)
 	e.PutStr("outcome", ecsOutcome(d.ev.Outcome()))
-	reason := d.errorMessage
-	if reason == "" {
-		reason = d.outerError
-	}
 	ecsPutStrs(e, "reason", reason)
 	if d.r.original {
 		e.PutStr("original", validString(d.ev.Raw))
@@ -1102,6 +1108,17 @@ func ecsAny(values ...string) bool {
 		}
 	}
 	return false
+}
+
+// ecsCount is the number of non-empty values.
+func ecsCount(values ...string) int {
+	n := 0
+	for _, v := range values {
+		if v != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // ecsFirst is the first non-empty of values.

@@ -100,20 +100,25 @@ type arena struct {
 	// (fastjson copies runs of the text cut at ASCII bytes, and decodes each escape to a
 	// whole rune, U+FFFD for an invalid one): string need not check each one.
 	valid bool
+	// scratch receives the JSON text of numbers (and of the values kept as text) before it is
+	// copied or parsed. It comes with the pooled parser (Mapper.Map): an array on the stack
+	// would be moved to the heap, one allocation per number, since fastjson's MarshalTo keeps
+	// its argument.
+	scratch *[]byte
 }
 
 // minArenaChunk is the least size of a chunk.
 const minArenaChunk = 128
 
-// newArena is the arena of an event whose JSON text is raw. Its chunks are a quarter of the
+// newArena is the arena of an event whose JSON text is raw (scratch: see arena). Its chunks are a quarter of the
 // text: the strings that a mapping takes from an event are a fraction of its text (its keys,
 // quotes, numbers and most of its members are not copied): on the test events, ecs and ocsf
 // bodies take 46% and 48% of it, the semantic-convention attributes 17%. One or two chunks
 // per event, about the memory of a string allocation each (rounded up to a size class) and
 // little unused room held (a first chunk of 5/8 of the text for a body saves one allocation
 // per event but costs as much: bytes to clear, more room held).
-func newArena(raw []byte) arena {
-	return arena{size: max(len(raw)/4, minArenaChunk), valid: utf8.Valid(raw)}
+func newArena(raw []byte, scratch *[]byte) arena {
+	return arena{size: max(len(raw)/4, minArenaChunk), valid: utf8.Valid(raw), scratch: scratch}
 }
 
 // room makes room for n more bytes in the chunk; false when a string of n bytes had better
@@ -189,8 +194,13 @@ func (a *arena) concat(parts ...string) string {
 
 // marshal is the JSON text of a number or boolean, held by the arena.
 func (a *arena) marshal(v *fastjson.Value) string {
-	var buf [32]byte
-	return a.string(v.MarshalTo(buf[:0]))
+	return a.string(a.compact(v))
+}
+
+// compact is the compact JSON text of v in a.scratch (valid until the next use of it).
+func (a *arena) compact(v *fastjson.Value) []byte {
+	*a.scratch = v.MarshalTo((*a.scratch)[:0])
+	return *a.scratch
 }
 
 // putJSON copies the JSON value v into dst: objects become maps, arrays slices, integers Int,
@@ -204,7 +214,7 @@ func putJSON(a *arena, dst pcommon.Value, v *fastjson.Value) bool {
 		b, _ := v.StringBytes()
 		dst.SetStr(a.string(b))
 	case fastjson.TypeNumber:
-		setNumber(dst, v)
+		setNumber(a, dst, v)
 	case fastjson.TypeTrue:
 		dst.SetBool(true)
 	case fastjson.TypeFalse:
@@ -245,8 +255,7 @@ func jsonText(a *arena, v *fastjson.Value) string {
 		b, _ := v.StringBytes()
 		return a.string(b)
 	}
-	var buf [64]byte
-	return a.string(v.MarshalTo(buf[:0]))
+	return a.string(a.compact(v))
 }
 
 // reader reads fields of one decoded event and notes each field that is present with a type
@@ -416,9 +425,8 @@ func mustObject(r *reader) *fastjson.Object {
 // setNumber sets dst to the number v as putJSON does: an integer as Int, any other number as
 // Double. The JSON text decides, so that a float is not first tried as an integer (a failed
 // Int64 allocates its error: two per event with coordinates).
-func setNumber(dst pcommon.Value, v *fastjson.Value) {
-	var buf [32]byte
-	if t := v.MarshalTo(buf[:0]); !strings.ContainsAny(string(t), ".eE") {
+func setNumber(a *arena, dst pcommon.Value, v *fastjson.Value) {
+	if t := a.compact(v); !strings.ContainsAny(string(t), ".eE") {
 		if n, err := v.Int64(); err == nil {
 			dst.SetInt(n)
 			return

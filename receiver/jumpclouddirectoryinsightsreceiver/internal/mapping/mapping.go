@@ -73,8 +73,17 @@ type Mapper struct {
 	format   Format
 	semconv  bool
 	original bool
-	parsers  fastjson.ParserPool
+	parsers  sync.Pool // of *parser
 	names    nameCache
+}
+
+// parser is what one Map call borrows: the JSON parser, the arena's scratch bytes and the map
+// in which ecs gathers jumpcloud.event (empty between calls: its members are moved into the
+// body), so that no call allocates them.
+type parser struct {
+	p       fastjson.Parser
+	scratch []byte
+	rest    pcommon.Map
 }
 
 // nameCache shares the EventName of each (service, event type): a record would otherwise
@@ -143,19 +152,22 @@ func (m *Mapper) Map(ev *jumpcloud.Event, lr plog.LogRecord) error {
 		setRawBody(ev, lr.Body())
 		return nil
 	}
-	p := m.parsers.Get()
+	p, _ := m.parsers.Get().(*parser)
+	if p == nil {
+		p = &parser{rest: pcommon.NewMap()}
+	}
 	defer m.parsers.Put(p)
-	v, err := p.ParseBytes(ev.Raw)
+	v, err := p.p.ParseBytes(ev.Raw)
 	if err == nil && v.Type() != fastjson.TypeObject {
 		err = fmt.Errorf("the event is a JSON %s, not an object", v.Type())
 	}
 	if err != nil {
 		return m.failed(ev, lr, err)
 	}
-	r := &reader{v: v, original: m.original, a: newArena(ev.Raw)}
+	r := &reader{v: v, original: m.original, a: newArena(ev.Raw, &p.scratch)}
 	switch m.format {
 	case FormatECS:
-		mapECS(r, ev, lr.Body().SetEmptyMap())
+		mapECS(r, ev, lr.Body().SetEmptyMap(), p.rest)
 	case FormatOCSF:
 		mapOCSF(r, ev, lr.Body().SetEmptyMap())
 	default:
