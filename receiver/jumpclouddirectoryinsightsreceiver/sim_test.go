@@ -400,8 +400,8 @@ type simRun struct {
 // simAbsence is a time an organization was not configured: [from, to).
 type simAbsence struct{ from, to time.Time }
 
-// simDeferred is an event whose organization left before it was due: due by (computed once
-// the organization is back, again after each regroup of it).
+// simDeferred is an event whose organization left before it was due: due by, computed when the
+// organization was present after its regroups-th regroup.
 type simDeferred struct {
 	e        modelEvent
 	by       time.Time
@@ -713,7 +713,22 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	}
 	active := slices.Clone(p.orgs)
 	cur := run.startReceiver(t, newSimStorage(fail), active)
-	var deferred []simDeferred // events whose organization was left out for a while
+	// Events whose organization was left out for a while: due (sorted by due date, computed when
+	// the organization was present) and waiting (per organization, while it is away).
+	var (
+		due     []simDeferred
+		waiting = map[string][]simDeferred{}
+	)
+	deferDue := func(d simDeferred, now time.Time) {
+		if run.absentNow(d.e.org) {
+			waiting[d.e.org] = append(waiting[d.e.org], d)
+			return
+		}
+		_, _, end, away := run.absence(d.e.org, d.e.ts, now)
+		d.by, d.regroups = maxTime(run.deadline(&d.e), end.Add(simBackfill+away)), run.regroups[d.e.org]
+		i, _ := slices.BinarySearchFunc(due, d.by, func(x simDeferred, by time.Time) int { return x.by.Compare(by) })
+		due = slices.Insert(due, i, d)
+	}
 	done, committed := 0, map[string]int{}
 	lastVersion := -1
 	for step := 1; step <= int(simSpan/simStep); step++ {
@@ -733,30 +748,30 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 		for ; done < len(run.events) && !run.deadline(&run.events[done]).After(now); done++ {
 			e := &run.events[done]
 			if overlaps, _, _, _ := run.absence(e.org, e.ts, now); overlaps {
-				deferred = append(deferred, simDeferred{e: *e})
+				deferDue(simDeferred{e: *e}, now)
 				continue
 			}
 			check(e, run.deadline(e))
 		}
 		// An event of an organization that was left out meanwhile is due simBackfill and the
 		// time it was away after the organization came back (its stored checkpoint resumes).
-		kept := deferred[:0]
-		for _, d := range deferred {
-			if run.absentNow(d.e.org) {
-				kept = append(kept, d)
-				continue
+		for org, ds := range waiting {
+			if !run.absentNow(org) {
+				delete(waiting, org)
+				for _, d := range ds {
+					deferDue(d, now)
+				}
 			}
-			if d.by.IsZero() || d.regroups != run.regroups[d.e.org] { // due date changed by a regroup
-				_, _, end, away := run.absence(d.e.org, d.e.ts, now)
-				d.by, d.regroups = maxTime(run.deadline(&d.e), end.Add(simBackfill+away)), run.regroups[d.e.org]
-			}
-			if now.Before(d.by) {
-				kept = append(kept, d)
+		}
+		for len(due) > 0 && !now.Before(due[0].by) {
+			d := due[0]
+			due = due[1:]
+			if d.regroups != run.regroups[d.e.org] { // it left (and maybe came back) since
+				deferDue(d, now)
 				continue
 			}
 			check(&d.e, d.by)
 		}
-		deferred = kept
 		run.mu.Unlock()
 		// The commit never passes an undelivered event.
 		cur.st.mu.Lock()
@@ -823,10 +838,8 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	shutdownSim(t, cur)
 	run.mu.Lock()
 	defer run.mu.Unlock()
-	for _, d := range deferred {
-		if run.absentNow(d.e.org) {
-			run.left++
-		}
+	for _, ds := range waiting {
+		run.left += len(ds)
 	}
 	lostHidden := 0
 	for id := range run.hidden {
