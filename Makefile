@@ -106,7 +106,7 @@ chaos-test: build
 	$(GO) test -count=1 -p 1 -timeout 5m ./test/chaos/...
 
 ## sim: the deterministic simulation of the engine (receiver/.../sim_test.go) over SEEDS seeds
-## (default 1000, about 40 ms each on two cores) from SIM_FIRST (default 1), an hour of simulated
+## (default 1000, 28 seeds per second on two idle cores) from SIM_FIRST (default 1), an hour of simulated
 ## live flow each, without -race; SIM_SEED=n replays seed n alone and prints its schedule.
 SEEDS ?= 1000
 sim:
