@@ -107,10 +107,11 @@ chaos-test: build
 
 ## sim: the deterministic simulation of the engine (receiver/.../sim_test.go) over SEEDS seeds
 ## (default 1000, 28 seeds per second on two idle cores) from SIM_FIRST (default 1), an hour of simulated
-## live flow each, without -race; SIM_SEED=n replays seed n alone and prints its schedule.
+## live flow each, without -race; SIM_SEED=n replays seed n alone and prints its schedule
+## (SIM_REPEAT=k runs it k times: a failure that depends on the order of goroutines shows in some).
 SEEDS ?= 1000
 sim:
-	$(if $(SIM_SEED),SIM_SEED=$(SIM_SEED),SIM_SEEDS=$(SEEDS) SIM_FIRST=$(or $(SIM_FIRST),1)) $(GO) test -count=1 -timeout 0 -run '^TestSimulation$$' -v ./receiver/jumpclouddirectoryinsightsreceiver/
+	$(if $(SIM_SEED),SIM_SEED=$(SIM_SEED) SIM_REPEAT=$(or $(SIM_REPEAT),1),SIM_SEEDS=$(SEEDS) SIM_FIRST=$(or $(SIM_FIRST),1)) $(GO) test -count=1 -timeout 0 -run '^TestSimulation$$' -v ./receiver/jumpclouddirectoryinsightsreceiver/
 
 ## chaos: the chaos campaign (cmd/chaos): CHAOS_RUNS random seeds (default 3), or the one given
 ## by CHAOS_SEED, each a CHAOS_DURATION schedule (default 3m) of API, sink and process faults.

@@ -55,7 +55,9 @@ import (
 // counts those never delivered.
 //
 // Seeds: SIM_SEEDS=N runs N seeds from SIM_FIRST (default 1; N defaults to simDefaultSeeds,
-// fewer under -race or -short); SIM_SEED=n replays seed n alone and prints its schedule. A
+// fewer under -race or -short); SIM_SEED=n replays seed n alone and prints its schedule
+// (SIM_REPEAT=k: k times, on one worker per CPU, for a failure that depends on the order of
+// goroutines). A
 // failing seed prints its schedule (parameters, stops, faults, the last requests and
 // deliveries). Seeds that ever failed are kept in simRegressions and always run.
 //
@@ -877,7 +879,17 @@ func simSeeds(t *testing.T) (seeds []uint64, replay bool) {
 	if s := os.Getenv("SIM_SEED"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
 		require.NoError(t, err, "SIM_SEED")
-		return []uint64{n}, true
+		// SIM_REPEAT runs it that many times: a failure that depends on the order of goroutines
+		// runnable at one virtual instant (see the top of this file) shows up in some of them.
+		repeat := 1
+		if r := os.Getenv("SIM_REPEAT"); r != "" {
+			repeat, err = strconv.Atoi(r)
+			require.NoError(t, err, "SIM_REPEAT")
+		}
+		for range max(1, repeat) {
+			seeds = append(seeds, n)
+		}
+		return seeds, true
 	}
 	n := uint64(simDefaultSeeds)
 	switch {
@@ -916,9 +928,6 @@ func TestSimulation(t *testing.T) {
 	// A seed allocates a few hundred MB over its hour and keeps little: fewer collections.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	workers := min(runtime.GOMAXPROCS(0), len(seeds))
-	if replay {
-		workers = 1
-	}
 	var next atomic.Int64
 	t.Run("workers", func(t *testing.T) {
 		for w := range workers {
@@ -946,7 +955,7 @@ func simSeed(t *testing.T, seed uint64, replay bool) {
 	synctest.Test(t, func(t *testing.T) {
 		failures, schedule, _ = runSim(t, simParamsFor(seed))
 	})
-	if replay {
+	if replay && len(failures) == 0 {
 		t.Logf("schedule:\n%s", schedule)
 	}
 	if len(failures) > 0 {
