@@ -361,6 +361,8 @@ func (c *stoppedClock) Sleep(ctx context.Context, d time.Duration) bool {
 	return ctx.Err() == nil
 }
 
+func (*stoppedClock) Resumed(context.Context) {}
+
 func (c *stoppedClock) set(t time.Time) {
 	c.mu.Lock()
 	c.now = t

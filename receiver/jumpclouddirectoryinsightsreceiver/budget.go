@@ -56,13 +56,33 @@ func newBudget(cfg *Config, clk clock) *budget {
 }
 
 // acquirePage reserves room for one page in memory; releasePage gives it back.
-func (b *budget) acquirePage(ctx context.Context) error {
-	select {
-	case b.pages <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+func (b *budget) acquirePage(ctx context.Context) error { return b.acquire(ctx, b.pages) }
+
+// acquire takes one of slots, waiting for one to free, or fails when ctx ends first. A context
+// that ended never takes a slot (a select would pick either when both are ready).
+func (b *budget) acquire(ctx context.Context, slots chan struct{}) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
+	select {
+	case slots <- struct{}{}:
+		return nil
+	default:
+	}
+	taken := false
+	select {
+	case slots <- struct{}{}:
+		taken = true
+	case <-ctx.Done():
+	}
+	b.clock.Resumed(ctx)
+	if err := ctx.Err(); err != nil {
+		if taken {
+			<-slots // taken as ctx ended: given back
+		}
+		return err
+	}
+	return nil
 }
 
 func (b *budget) releasePage() { <-b.pages }
@@ -77,10 +97,13 @@ func (b *budget) do(ctx context.Context, request func(context.Context) error) er
 		if refused > 0 {
 			select {
 			case <-resumed:
-				continue
 			case <-ctx.Done():
-				return ctx.Err()
 			}
+			b.clock.Resumed(ctx)
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			continue
 		}
 		if wait <= 0 {
 			break
@@ -97,10 +120,8 @@ func (b *budget) do(ctx context.Context, request func(context.Context) error) er
 			return ctx.Err()
 		}
 	}
-	select {
-	case b.requests <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := b.acquire(ctx, b.requests); err != nil {
+		return err
 	}
 	defer func() { <-b.requests }()
 	return request(ctx)

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,7 +120,13 @@ func (s seenSet) evictOldest(n int) (int, time.Time) {
 	for id, ts := range s {
 		all = append(all, entry{id, ts})
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].ts.Before(all[j].ts) })
+	// By time, then id: the same ids go whatever the map's order (the simulation replays).
+	slices.SortFunc(all, func(a, b entry) int {
+		if c := a.ts.Compare(b.ts); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
 	// Evict a tenth more than needed so that a full set is not sorted on every add.
 	n = min(len(all), n+len(all)/10)
 	var newest time.Time

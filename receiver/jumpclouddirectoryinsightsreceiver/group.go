@@ -95,13 +95,16 @@ func (g *groupProber) wait(ctx context.Context, s *stream) bool {
 	g.mu.Unlock()
 	select {
 	case <-wake:
-		return true
 	case <-ctx.Done():
+	}
+	g.r.clock.Resumed(ctx)
+	if ctx.Err() != nil {
 		g.mu.Lock()
 		delete(g.waiting, s)
 		g.mu.Unlock()
 		return false
 	}
+	return true
 }
 
 // release wakes s for a step of its own.

@@ -155,14 +155,18 @@ func (r *diReceiver) launch(ctx context.Context, sc storage.Client, client event
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			st.run(runCtx, deliveryCtx)
+			ctx, dctx := withRole(runCtx, st.spec.label()), withRole(deliveryCtx, st.spec.label())
+			r.clock.Resumed(ctx)
+			st.run(ctx, dctx)
 		}()
 	}
 	if r.group != nil {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			r.group.run(runCtx, deliveryCtx)
+			ctx, dctx := withRole(runCtx, "shared probe"), withRole(deliveryCtx, "shared probe")
+			r.clock.Resumed(ctx)
+			r.group.run(ctx, dctx)
 		}()
 	}
 	return nil

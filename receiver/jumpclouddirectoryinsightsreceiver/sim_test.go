@@ -56,23 +56,19 @@ import (
 //
 // Seeds: SIM_SEEDS=N runs N seeds from SIM_FIRST (default 1; N defaults to simDefaultSeeds,
 // fewer under -race or -short); SIM_SEED=n replays seed n alone and prints its schedule
-// (SIM_REPEAT=k: k times, on one worker per CPU, for a failure that depends on the order of
-// goroutines). A
+// (SIM_REPEAT=k: k times, on one worker per CPU); SIM_STATS=1 logs each seed's requests,
+// faults, deliveries and scheduler turns (two runs of the same seeds log the same lines). A
 // failing seed prints its schedule (parameters, stops, faults, the last requests and
 // deliveries). Seeds that ever failed are kept in simRegressions and always run.
 //
-// What is deterministic: everything the seed draws (the parameters, the events, the model's
-// answers, the refusals, the stops) depends only on the seed and on the request (a set of
-// excluded ids compared as a set) and the virtual time it is made at, never on the order in
-// which goroutines run; the virtual clock moves only when the engine is blocked (synctest). What
-// is not: the order in which goroutines runnable at the same virtual instant run is the Go
-// scheduler's. The engine runs one goroutine per slice (a rescan window has several, a
-// backfill window too when max_concurrent_requests is above 1), a prefetch of the next page,
-// and per organization a stream and the shared probe: at one instant they may reach a request
-// slot in another order, and then a slow page, a split or a narrowed slice differ. Measured: 4 of 30 seeds deliver bit-identically
-// over three runs; every seed replays its inputs (TestSimulationReplays), so a failing seed
-// replays the same flow and faults, and its printed schedule lists every request and delivery
-// of its last steps.
+// Deterministic: everything. The seed draws the parameters, the events, the model's answers,
+// the refusals and the stops, each from the seed and the request (a set of excluded ids
+// compared as a set) and the virtual time it is made at; the virtual clock moves only when the
+// engine is blocked (synctest); and the goroutines of the bubble (a stream per organization,
+// the shared probe, a worker per slice, a page fetched ahead, the driver) run one at a time in
+// an order the seed draws (simScheduler, simsched_test.go), not in the Go scheduler's. So a seed
+// replays exactly: the same requests at the same virtual times, the same deliveries
+// (TestSimulationReplays runs seeds twice at once and compares their schedules and deliveries).
 
 const (
 	simStep  = time.Second
@@ -367,6 +363,7 @@ type simDelivery struct {
 // simRun is one seed's run: the model, the sink, the storage, the checks and the schedule.
 type simRun struct {
 	p      simParams
+	sched  *simScheduler
 	cfg    *Config
 	model  *apiModel
 	events []modelEvent // by deadline (completeness)
@@ -469,7 +466,7 @@ type simSink struct {
 
 func (*simSink) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
-func (k *simSink) ConsumeLogs(_ context.Context, ld plog.Logs) error {
+func (k *simSink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	ids := recordIDs([]plog.Logs{ld})
 	ack, err := k.take(ids)
 	if ack == nil || err != nil {
@@ -477,7 +474,10 @@ func (k *simSink) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 	}
 	// The destination took the events and answers ack later: a kill meanwhile leaves them
 	// delivered and not committed.
-	time.Sleep(*ack)
+	if *ack > 0 {
+		time.Sleep(*ack)
+		k.run.sched.turn(roleOf(ctx))
+	}
 	k.acked(ids)
 	return nil
 }
@@ -598,6 +598,8 @@ func (r *simRun) startReceiver(t *testing.T, st *simStorage, orgs []string) *sim
 	cfg.OrgID = orgs
 	rcv, err := newReceiver(&cfg, receivertest.NewNopSettings(metadata.Type), &simSink{run: r, gen: gen})
 	require.NoError(t, err)
+	rcv.clock = simClock{r.sched}
+	rcv.budget = newBudget(&cfg, rcv.clock)
 	require.NoError(t, rcv.launch(t.Context(), st, r.model))
 	return &simReceiver{r: rcv, st: st}
 }
@@ -663,7 +665,9 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	run := &simRun{p: p, cfg: cfg, start: start, byOrg: map[string][]modelEvent{},
 		delivered: map[string]simDelivery{}, hidden: map[string]bool{}, writtenAt: map[int]map[string]time.Time{}, attempts: map[string]int{},
 		absences: map[string][]simAbsence{}, regroups: map[string]int{}}
-	run.model = newAPIModel(p.seed, realClock{}, p.faults, events)
+	run.sched = newSimScheduler(p.seed)
+	defer run.sched.stop()
+	run.model = newAPIModel(p.seed, simClock{run.sched}, p.faults, events)
 	run.model.underCounted = func(ids []string) {
 		run.mu.Lock()
 		for _, id := range ids {
@@ -737,7 +741,7 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 		// Steps at whole multiples of simStep from the start (a stop takes virtual time: the
 		// steps after it are not shifted, and every step draws its stop).
 		time.Sleep(time.Until(start.Add(time.Duration(step) * simStep)))
-		synctest.Wait()
+		run.sched.driverTurn()
 		now := time.Now()
 		// Completeness.
 		run.mu.Lock()
@@ -858,6 +862,7 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	for _, id := range ids {
 		_, _ = h.Write([]byte(id))
 	}
+	turns, order, ties := run.sched.stats()
 	run.model.mu.Lock()
 	cur.st.mu.Lock()
 	storeFailed := cur.st.failed
@@ -865,9 +870,10 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	schedule = fmt.Sprintf("seed %d: orgs %d, page_size %d, %.2f events/s/org, late %.2f, beyond the bound %.3f, refused %.3f, slow ack %.3f, stop/step %.4f, "+
 		"regroup/stop %.2f, storage failures %.3f, max_requests_per_second %.1f, max_concurrent_requests %d\n"+
 		"faults %+v\nrequests %v, injected %v; %d events, %d delivered, %d refusals, %d duplicates around stops, %d events under-counted and never delivered, "+
-		"%d of organizations that left, %d failed storage writes (last storage)\nstops: %s\nlast steps:\n  %s",
+		"%d of organizations that left, %d failed storage writes (last storage); %d turns (order %x, %d ties)\nstops: %s\nlast steps:\n  %s",
 		p.seed, len(p.orgs), p.pageSize, p.rate, p.lateShare, p.lostShare, p.refuse, p.slowAck, p.stopEvery, p.regroup, p.storeFail, p.maxRPS, p.concurrency, p.faults,
 		run.model.requests, run.model.injected, len(events), len(run.delivered), run.refused, run.dups, lostHidden, run.left, storeFailed,
+		turns, order, ties,
 		strings.Join(run.stops, ", "), run.lastSteps(simScheduleSteps))
 	run.model.mu.Unlock()
 	return run.failures, schedule, fmt.Sprintf("%x", h.Sum64())
@@ -955,6 +961,10 @@ func simSeed(t *testing.T, seed uint64, replay bool) {
 	synctest.Test(t, func(t *testing.T) {
 		failures, schedule, _ = runSim(t, simParamsFor(seed))
 	})
+	if os.Getenv("SIM_STATS") != "" {
+		i := strings.Index(schedule, "\nrequests") + 1
+		t.Logf("seed %d %s", seed, schedule[i:i+strings.Index(schedule[i:], "\nstops")])
+	}
 	if replay && len(failures) == 0 {
 		t.Logf("schedule:\n%s", schedule)
 	}
@@ -964,27 +974,48 @@ func simSeed(t *testing.T, seed uint64, replay bool) {
 	}
 }
 
-// A seed replays its inputs: the same parameters and events, the same stops at the same virtual
-// times, and the same answer of the model to the same request at the same virtual time
-// (TestAPIModelFaultsAreSeeded); the run passes both times. (The deliveries themselves replay
-// exactly only when no two goroutines of the engine are runnable at one virtual instant: see the
-// top of this file.)
+// A seed replays exactly: the same parameters and events, and, run twice at once (the Go
+// scheduler runs the two bubbles' goroutines in other orders), the same schedule (every request,
+// fault, delivery and stop, the order of the scheduler's turns) and the same deliveries at the
+// same virtual times. Seed 12 replayed only sometimes before the scheduler: two organizations due
+// at one instant reached the request slot in either order.
 func TestSimulationReplays(t *testing.T) {
 	t.Parallel()
-	for _, seed := range []uint64{1} {
-		p := simParamsFor(seed)
-		require.Equal(t, p, simParamsFor(seed))
-		start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-		require.Equal(t, simEvents(p, simConfig(p), start), simEvents(p, simConfig(p), start))
-		var stops []string
-		for range 2 {
-			synctest.Test(t, func(t *testing.T) {
-				failures, schedule, _ := runSim(t, p)
-				require.Empty(t, failures)
-				stops = append(stops, schedule[strings.Index(schedule, "stops:"):strings.Index(schedule, "last steps:")])
-			})
-		}
-		require.Equal(t, stops[0], stops[1], "seed %d", seed)
+	seeds := []uint64{12, 25}
+	if testing.Short() || simRace {
+		seeds = seeds[:1]
+	}
+	for _, seed := range seeds {
+		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
+			t.Parallel()
+			p := simParamsFor(seed)
+			require.Equal(t, p, simParamsFor(seed))
+			start := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+			require.Equal(t, simEvents(p, simConfig(p), start), simEvents(p, simConfig(p), start))
+			var (
+				wg                 sync.WaitGroup
+				schedules, digests [2]string
+			)
+			for i := range 2 {
+				wg.Go(func() {
+					synctest.Test(t, func(t *testing.T) {
+						failures, schedule, digest := runSim(t, p)
+						assert.Empty(t, failures)
+						schedules[i], digests[i] = schedule, digest
+					})
+				})
+			}
+			wg.Wait()
+			a, b := strings.Split(schedules[0], "\n"), strings.Split(schedules[1], "\n")
+			for i := range min(len(a), len(b)) {
+				if a[i] != b[i] {
+					t.Errorf("seed %d: the schedules differ from line %d:\n%s\n%s", seed, i+1, a[i], b[i])
+					break
+				}
+			}
+			assert.Len(t, b, len(a), "seed %d: schedule lines", seed)
+			assert.Equal(t, digests[0], digests[1], "seed %d: deliveries", seed)
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package jumpclouddirectoryinsightsreceiver // import "github.com/otelcol-jumpclo
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -37,8 +38,11 @@ func (s *stream) collectSlices(ctx, deliverCtx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next, ok := i, true; ok; next, ok = s.nextSlice(sctx, deliverCtx) {
-				if err := s.collectSlice(sctx, deliverCtx, next); err != nil {
+			name := "slice worker " + strconv.Itoa(i)
+			wctx, wdctx := withRole(sctx, name), withRole(deliverCtx, name)
+			s.r.clock.Resumed(wctx)
+			for next, ok := i, true; ok; next, ok = s.nextSlice(wctx, wdctx) {
+				if err := s.collectSlice(wctx, wdctx, next); err != nil {
 					if sctx.Err() == nil {
 						once.Do(func() { firstErr = err; cancel() })
 					}
@@ -48,6 +52,7 @@ func (s *stream) collectSlices(ctx, deliverCtx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	s.r.clock.Resumed(ctx)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -108,6 +113,9 @@ func (s *stream) nextSlice(ctx, deliverCtx context.Context) (int, bool) {
 		select {
 		case <-progress:
 		case <-ctx.Done():
+		}
+		s.r.clock.Resumed(ctx)
+		if ctx.Err() != nil {
 			return 0, false
 		}
 	}
@@ -182,7 +190,7 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 	var next chan *fetchedPage // the prefetch in progress, if any
 	defer func() {
 		if next != nil {
-			(<-next).release()
+			s.awaitPrefetch(ctx, next).release()
 		}
 		s.mu.Lock()
 		s.live[i].running = false
@@ -199,7 +207,7 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 		}
 		var fp *fetchedPage
 		if next != nil {
-			fp, next = <-next, nil
+			fp, next = s.awaitPrefetch(ctx, next), nil
 		} else {
 			fp = s.fetchPage(ctx, i, sl.SearchAfter, sl.Delivered, sl.LastID)
 		}
@@ -207,7 +215,10 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 		if err == nil {
 			if !fp.page.Last && !fp.stopped {
 				next = make(chan *fetchedPage, 1)
-				go func(cursor []byte) { next <- s.fetchPage(ctx, i, cursor, 0, "") }(fp.page.SearchAfter)
+				go func(ctx context.Context, cursor []byte) {
+					s.r.clock.Resumed(ctx)
+					next <- s.fetchPage(ctx, i, cursor, 0, "")
+				}(withRole(ctx, "prefetch"), fp.page.SearchAfter)
 			}
 			err = s.deliverPage(ctx, deliverCtx, i, fp)
 		}
@@ -217,7 +228,7 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 			continue
 		}
 		if next != nil {
-			(<-next).release() // fetched past a page that was not delivered: fetch it again
+			s.awaitPrefetch(ctx, next).release() // fetched past a page that was not delivered: fetch it again
 			next = nil
 		}
 		if ctx.Err() != nil {
@@ -237,4 +248,11 @@ func (s *stream) collectSlice(ctx, deliverCtx context.Context, i int) error {
 			return err // a configuration error: every slice stops
 		}
 	}
+}
+
+// awaitPrefetch is the page fetched ahead on next (it always comes: its fetch ends with ctx).
+func (s *stream) awaitPrefetch(ctx context.Context, next <-chan *fetchedPage) *fetchedPage {
+	fp := <-next
+	s.r.clock.Resumed(ctx)
+	return fp
 }

@@ -29,6 +29,8 @@ func (c fixedClock) Now() time.Time { return c.now }
 
 func (fixedClock) Sleep(ctx context.Context, d time.Duration) bool { return realClock{}.Sleep(ctx, d) }
 
+func (fixedClock) Resumed(context.Context) {}
+
 func TestOpenWindow(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
