@@ -41,6 +41,64 @@ func startSim(t *testing.T, cfg jumpcloudsim.Config) (*jumpcloudsim.Server, stri
 	return sim, srv.URL + jumpcloudsim.BasePath
 }
 
+// inProcess answers HTTP requests with a handler in the caller's goroutine: the receiver's
+// real HTTP client, requests and answers, without a socket, so that a test runs in a
+// testing/synctest bubble on virtual time (the simulator's clock is the bubble's too).
+type inProcess struct{ h http.Handler }
+
+func (p inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		defer req.Body.Close()
+	}
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
+	rec := httptest.NewRecorder()
+	p.h.ServeHTTP(rec, req)
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
+}
+
+// virtualURL is the API's base URL of a test whose API answers in process (inProcess).
+const virtualURL = "http://127.0.0.1:1" + jumpcloudsim.BasePath
+
+// startVirtualReceiver is startReceiver for a test in a synctest bubble: api (the simulator,
+// or a handler in front of it) answers in process.
+func startVirtualReceiver(t *testing.T, cfg *Config, host component.Host, next consumer.Logs, api http.Handler) *diReceiver {
+	t.Helper()
+	require.NoError(t, cfg.Validate())
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.ID = component.NewID(metadata.Type)
+	r, err := newReceiver(cfg, set, next)
+	require.NoError(t, err)
+	r.transport = inProcess{api}
+	require.NoError(t, r.Start(context.Background(), host))
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { require.NoError(t, r.Shutdown(context.Background())) }) })
+	return r
+}
+
+// newVirtualSim is a simulator for a test in a synctest bubble (startVirtualReceiver).
+func newVirtualSim(cfg jumpcloudsim.Config) *jumpcloudsim.Server {
+	if cfg.APIKey == "" {
+		cfg.APIKey = testAPIKey
+	}
+	return jumpcloudsim.New(cfg)
+}
+
+// shippedLiveConfig is testConfig with the shipped time scale of a live flow (poll 10 s,
+// settle 5 s, overlap 3 min), for tests on virtual time.
+func shippedLiveConfig() *Config {
+	cfg := testConfig(virtualURL)
+	def := createDefaultConfig().(*Config)
+	cfg.PollInterval, cfg.SettleDelay, cfg.Overlap = def.PollInterval, def.SettleDelay, def.Overlap
+	cfg.BackOff = def.BackOff
+	cfg.InitialLookback = time.Second
+	cfg.MaxConcurrentRequests = 2
+	return cfg
+}
+
 // testConfig is a configuration for fast tests against the simulator at baseURL.
 func testConfig(baseURL string) *Config {
 	cfg := createDefaultConfig().(*Config)

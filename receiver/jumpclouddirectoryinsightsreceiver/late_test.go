@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -79,22 +80,24 @@ func countRequests(sim *jumpcloudsim.Server) int {
 	return n
 }
 
-// A live flow where 10% of the events become visible up to 1.5 s late (half the overlap):
-// every event arrives exactly once and is read about once (the overlap is probed with counts,
-// not re-read: the old engine read each event 1 + overlap/poll = 31 times here).
+// A live flow of 10 minutes with the shipped poll, settle and overlap (virtual time), where 10%
+// of the events become visible up to 90 s late (half the overlap): every event arrives exactly
+// once and is read about once (the overlap is probed with counts, not re-read: the old engine
+// read each event 1 + overlap/poll = 19 times here).
 func TestLiveFlowWithLateEventsReadsEachEventAboutOnce(t *testing.T) {
 	t.Parallel()
-	sim, url := startSim(t, jumpcloudsim.Config{Seed: 3})
-	cfg := liveConfig(url)
-	sink := new(consumertest.LogsSink)
-	startReceiver(t, cfg, newStatusHost(), sink)
-	start, end := liveFlow(t, sim, 6*time.Second, 50*time.Millisecond, 10, 0.1, 1500*time.Millisecond)
-	want := waitAllDelivered(t, sim, sink, start, end, 15*time.Second)
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{Seed: 3})
+		sink := new(consumertest.LogsSink)
+		startVirtualReceiver(t, shippedLiveConfig(), newStatusHost(), sink, sim)
+		start, end := liveFlow(t, sim, 10*time.Minute, 5*time.Second, 10, 0.1, 90*time.Second)
+		want := waitAllDelivered(t, sim, sink, start, end, 5*time.Minute)
 
-	reads := readsPerEvent(sim, len(want))
-	t.Logf("%d events, %.3f reads per event, %d requests (%d counts)", len(want), reads, sim.Stats().Requests, countRequests(sim))
-	assert.LessOrEqual(t, reads, 1.2, "API reads per delivered event")
-	assert.Positive(t, countRequests(sim), "the overlap is probed with counts")
+		reads := readsPerEvent(sim, len(want))
+		t.Logf("%d events, %.3f reads per event, %d requests (%d counts)", len(want), reads, sim.Stats().Requests, countRequests(sim))
+		assert.LessOrEqual(t, reads, 1.2, "API reads per delivered event")
+		assert.Positive(t, countRequests(sim), "the overlap is probed with counts")
+	})
 }
 
 // Idle: one request per poll (the probe's count); the window is skipped.
@@ -124,20 +127,17 @@ func TestIdlePollCostsOneCount(t *testing.T) {
 	assert.Equal(t, 50, sink.LogRecordCount())
 }
 
-// countFaultServer answers /events/count with fault(w) (nil: the simulator answers), every
+// countFaultHandler answers /events/count with fault(w) (false: the simulator answers), every
 // other request by the simulator; it counts the faulted counts.
-func countFaultServer(t *testing.T, sim *jumpcloudsim.Server, fault func(w http.ResponseWriter, r *http.Request) bool) (string, *atomic.Int64) {
-	t.Helper()
+func countFaultHandler(sim *jumpcloudsim.Server, fault func(w http.ResponseWriter, r *http.Request) bool) (http.Handler, *atomic.Int64) {
 	var faulted atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == jumpcloudsim.CountPath && fault(w, r) {
 			faulted.Add(1)
 			return
 		}
 		sim.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + jumpcloudsim.BasePath, &faulted
+	}), &faulted
 }
 
 // /events/count is advisory: whatever it answers, a backfill and a live flow with late events
@@ -175,30 +175,30 @@ func TestCountFailuresAreAdvisory(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 5})
-			now := time.Now().UTC()
-			require.NoError(t, sim.Generate(3000, now.Add(-time.Hour), now.Add(-time.Second)))
-			url, faulted := countFaultServer(t, sim, tt.fault)
-			cfg := liveConfig(url)
-			cfg.InitialLookback = time.Hour + time.Minute
-			cfg.PageSize = 500
-			if tt.timeout > 0 {
-				cfg.Timeout = tt.timeout
-			}
-			// Without counts the late events arrive with the one re-read of their range, once
-			// it is overlap + settle_delay old: a 1 s overlap (events up to half of it late) keeps
-			// each fault's run near 2 s, not 5.
-			cfg.Overlap = time.Second
-			host := newStatusHost()
-			sink := new(consumertest.LogsSink)
-			startReceiver(t, cfg, host, sink)
-			start, end := liveFlow(t, sim, time.Second, 50*time.Millisecond, 5, 0.1, cfg.Overlap/2)
-			waitAllDelivered(t, sim, sink, now.Add(-time.Hour), end, 20*time.Second)
-			assert.True(t, end.After(start))
-			assert.Positive(t, faulted.Load(), "counts were asked for")
-			assert.NotContains(t, host.Statuses(), componentstatus.StatusPermanentError)
-			assert.NotContains(t, host.Statuses(), componentstatus.StatusRecoverableError, "a failing count is no collection error")
-			assert.Equal(t, componentstatus.StatusOK, host.Last().Status())
+			synctest.Test(t, func(t *testing.T) {
+				sim := newVirtualSim(jumpcloudsim.Config{Seed: 5})
+				now := time.Now().UTC()
+				require.NoError(t, sim.Generate(3000, now.Add(-time.Hour), now.Add(-time.Second)))
+				api, faulted := countFaultHandler(sim, tt.fault)
+				cfg := shippedLiveConfig()
+				cfg.InitialLookback = time.Hour + time.Minute
+				cfg.PageSize = 500
+				if tt.timeout > 0 {
+					cfg.Timeout = tt.timeout
+				}
+				host := newStatusHost()
+				sink := new(consumertest.LogsSink)
+				startVirtualReceiver(t, cfg, host, sink, api)
+				// Without counts the late events arrive with the one re-read of their range,
+				// once it is overlap + settle_delay old.
+				start, end := liveFlow(t, sim, 2*time.Minute, 5*time.Second, 5, 0.1, cfg.Overlap/2)
+				waitAllDelivered(t, sim, sink, now.Add(-time.Hour), end, cfg.Overlap+time.Minute)
+				assert.True(t, end.After(start))
+				assert.Positive(t, faulted.Load(), "counts were asked for")
+				assert.NotContains(t, host.Statuses(), componentstatus.StatusPermanentError)
+				assert.NotContains(t, host.Statuses(), componentstatus.StatusRecoverableError, "a failing count is no collection error")
+				assert.Equal(t, componentstatus.StatusOK, host.Last().Status())
+			})
 		})
 	}
 }
@@ -208,56 +208,59 @@ func TestCountFailuresAreAdvisory(t *testing.T) {
 // every event arrives once.
 func TestExpensiveWindowIsNarrowed(t *testing.T) {
 	t.Parallel()
-	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 6})
-	now := time.Now().UTC()
-	require.NoError(t, sim.Generate(4000, now.Add(-24*time.Hour), now.Add(-time.Minute)))
-	url, refused := refusingServer(t, sim, http.StatusInternalServerError, `{"message":"query too complex"}`, func(body []byte) bool {
-		var q struct {
-			Start time.Time `json:"start_time"`
-			End   time.Time `json:"end_time"`
-		}
-		return json.Unmarshal(body, &q) == nil && q.End.Sub(q.Start) > 2*time.Hour
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{Seed: 6})
+		now := time.Now().UTC()
+		require.NoError(t, sim.Generate(4000, now.Add(-24*time.Hour), now.Add(-time.Minute)))
+		api, refused := refusingHandler(sim, http.StatusInternalServerError, `{"message":"query too complex"}`, func(body []byte) bool {
+			var q struct {
+				Start time.Time `json:"start_time"`
+				End   time.Time `json:"end_time"`
+			}
+			return json.Unmarshal(body, &q) == nil && q.End.Sub(q.Start) > 2*time.Hour
+		})
+		cfg := testConfig(virtualURL)
+		cfg.InitialLookback = 24*time.Hour + 30*time.Minute
+		cfg.MaxWindow = 24 * time.Hour
+		cfg.MaxConcurrentRequests = 4
+		cfg.PageSize = 500
+		sink := new(consumertest.LogsSink)
+		host := newStatusHost()
+		startVirtualReceiver(t, cfg, host, sink, api)
+		waitAllDelivered(t, sim, sink, now.Add(-25*time.Hour), now, time.Minute)
+		assert.Positive(t, refused.Load())
+		assert.Less(t, refused.Load(), int64(40), "narrowed by halves, not retried unchanged")
+		assert.NotContains(t, host.Statuses(), componentstatus.StatusPermanentError)
 	})
-	cfg := testConfig(url)
-	cfg.InitialLookback = 24*time.Hour + 30*time.Minute
-	cfg.MaxWindow = 24 * time.Hour
-	cfg.MaxConcurrentRequests = 4
-	cfg.PageSize = 500
-	sink := new(consumertest.LogsSink)
-	host := newStatusHost()
-	startReceiver(t, cfg, host, sink)
-	waitAllDelivered(t, sim, sink, now.Add(-25*time.Hour), now, 30*time.Second)
-	assert.Positive(t, refused.Load())
-	assert.Less(t, refused.Load(), int64(40), "narrowed by halves, not retried unchanged")
-	assert.NotContains(t, host.Statuses(), componentstatus.StatusPermanentError)
 }
 
 // A re-read leaves the delivered events out by id (search_term not id). An API that refuses
 // that (400 here) gets whole ranges re-read instead: still every event exactly once.
 func TestExclusionRefusedReReadsWholeRanges(t *testing.T) {
 	t.Parallel()
-	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 8})
-	url, refused := refusingServer(t, sim, http.StatusBadRequest, `{"message":"invalid search_term"}`, func(body []byte) bool {
-		return bytes.Contains(body, []byte(`"search_term"`))
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{Seed: 8})
+		api, refused := refusingHandler(sim, http.StatusBadRequest, `{"message":"invalid search_term"}`, func(body []byte) bool {
+			return bytes.Contains(body, []byte(`"search_term"`))
+		})
+		host := newStatusHost()
+		sink := new(consumertest.LogsSink)
+		cfg := shippedLiveConfig()
+		startVirtualReceiver(t, cfg, host, sink, api)
+		// 3 minutes of flow: about 70 late events, re-read without exclusion after the one refusal.
+		start, end := liveFlow(t, sim, 3*time.Minute, 5*time.Second, 10, 0.2, cfg.Overlap/2)
+		want := waitAllDelivered(t, sim, sink, start, end, 5*time.Minute)
+		assert.Equal(t, int64(1), refused.Load(), "refused once, then not asked again")
+		assert.NotContains(t, host.Statuses(), componentstatus.StatusRecoverableError)
+		t.Logf("%d events, %.3f reads per event without exclusion", len(want), readsPerEvent(sim, len(want)))
 	})
-	cfg := liveConfig(url)
-	host := newStatusHost()
-	sink := new(consumertest.LogsSink)
-	startReceiver(t, cfg, host, sink)
-	// 1.5 s of flow: about 30 late events, re-read without exclusion after the one refusal.
-	start, end := liveFlow(t, sim, 1500*time.Millisecond, 50*time.Millisecond, 5, 0.2, time.Second)
-	want := waitAllDelivered(t, sim, sink, start, end, 15*time.Second)
-	assert.Equal(t, int64(1), refused.Load(), "refused once, then not asked again")
-	assert.NotContains(t, host.Statuses(), componentstatus.StatusRecoverableError)
-	t.Logf("%d events, %.3f reads per event without exclusion", len(want), readsPerEvent(sim, len(want)))
 }
 
-// refusingServer serves sim on loopback, except that a request whose body refuse matches gets
+// refusingHandler answers with sim, except that a request whose body refuse matches gets
 // status and message; it counts those.
-func refusingServer(t *testing.T, sim *jumpcloudsim.Server, status int, message string, refuse func(body []byte) bool) (string, *atomic.Int64) {
-	t.Helper()
+func refusingHandler(sim *jumpcloudsim.Server, status int, message string, refuse func(body []byte) bool) (http.Handler, *atomic.Int64) {
 	var refused atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if refuse(body) {
 			refused.Add(1)
@@ -267,9 +270,7 @@ func refusingServer(t *testing.T, sim *jumpcloudsim.Server, status int, message 
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		sim.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + jumpcloudsim.BasePath, &refused
+	}), &refused
 }
 
 // probeTrap sits in front of the simulator. Once armed, at the next count (a probe of a caught-up
@@ -435,19 +436,19 @@ func TestKillBeforeTheReReadKeepsTheLateEvent(t *testing.T) {
 // but within overlap + settle_delay, still arrives.
 func TestWithoutCountsALateEventWithinOverlapAndSettleArrives(t *testing.T) {
 	t.Parallel()
-	sim := jumpcloudsim.New(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 25})
-	url, faulted := countFaultServer(t, sim, func(w http.ResponseWriter, _ *http.Request) bool {
-		http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
-		return true
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{Seed: 25})
+		api, faulted := countFaultHandler(sim, func(w http.ResponseWriter, _ *http.Request) bool {
+			http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
+			return true
+		})
+		cfg := shippedLiveConfig()
+		sink := new(consumertest.LogsSink)
+		startVirtualReceiver(t, cfg, newStatusHost(), sink, api)
+		waitFor(t, time.Minute, func() bool { return faulted.Load() > 0 }, "no count was asked for")
+		ts := time.Now().UTC()
+		require.NoError(t, sim.GenerateLate(1, ts, ts.Add(time.Millisecond), ts.Add(cfg.Overlap+cfg.SettleDelay/2)))
+		waitFor(t, cfg.Overlap+time.Minute, func() bool { return sink.LogRecordCount() >= 1 }, "the late event never arrived")
+		require.Never(t, func() bool { return sink.LogRecordCount() > 1 }, cfg.Overlap, time.Second, "once")
 	})
-	cfg := liveConfig(url)
-	cfg.Overlap = 2 * time.Second
-	cfg.SettleDelay = time.Second
-	sink := new(consumertest.LogsSink)
-	startReceiver(t, cfg, newStatusHost(), sink)
-	waitFor(t, 10*time.Second, func() bool { return faulted.Load() > 0 }, "no count was asked for")
-	ts := time.Now().UTC()
-	require.NoError(t, sim.GenerateLate(1, ts, ts.Add(time.Millisecond), ts.Add(cfg.Overlap+cfg.SettleDelay/2)))
-	waitFor(t, 15*time.Second, func() bool { return sink.LogRecordCount() >= 1 }, "the late event never arrived")
-	require.Never(t, func() bool { return sink.LogRecordCount() > 1 }, 500*time.Millisecond, 50*time.Millisecond, "once")
 }

@@ -36,8 +36,11 @@ type diReceiver struct {
 	services []string
 
 	httpClient *http.Client
-	storage    storage.Client
-	streams    []*stream
+	// transport, when a test sets it, answers the API's requests in process instead of the
+	// network (the HTTP client, its requests and answers are the real ones): virtual time.
+	transport http.RoundTripper
+	storage   storage.Client
+	streams   []*stream
 	// client is the API of every stream (the HTTP client Start builds; a model of the API in
 	// tests); group the shared probe of the organizations (nil with fewer than two).
 	client eventsAPI
@@ -112,6 +115,9 @@ func (r *diReceiver) Start(ctx context.Context, host component.Host) error {
 	hc, err := r.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), r.settings.TelemetrySettings)
 	if err != nil {
 		return fail(fmt.Errorf("http client: %w", err))
+	}
+	if r.transport != nil {
+		hc.Transport = r.transport
 	}
 	// One API client for every stream: one connection pool and, for a service account, one
 	// token shared by all its organizations (each query names its own x-org-id).
