@@ -106,12 +106,12 @@ chaos-test: build
 	$(GO) test -count=1 -p 1 -timeout 5m ./test/chaos/...
 
 ## sim: the deterministic simulation of the engine (receiver/.../sim_test.go) over SEEDS seeds
-## (default 1000, 28 seeds per second on two idle cores) from SIM_FIRST (default 1), an hour of simulated
-## live flow each, without -race; SIM_SEED=n replays seed n alone and prints its schedule
-## (SIM_REPEAT=k runs it k times: a failure that depends on the order of goroutines shows in some).
+## (default 1000, about 28 seeds per second on two idle cores) from SIM_FIRST (default 1), an hour of
+## simulated live flow each, without -race; SIM_SEED=n replays seed n exactly and prints its schedule
+## (SIM_REPEAT=k runs it k times, each the same); SIM_STATS=1 logs each seed's requests, faults and turns.
 SEEDS ?= 1000
 sim:
-	$(if $(SIM_SEED),SIM_SEED=$(SIM_SEED) SIM_REPEAT=$(or $(SIM_REPEAT),1),SIM_SEEDS=$(SEEDS) SIM_FIRST=$(or $(SIM_FIRST),1)) $(GO) test -count=1 -timeout 0 -run '^TestSimulation$$' -v ./receiver/jumpclouddirectoryinsightsreceiver/
+	$(if $(SIM_STATS),SIM_STATS=$(SIM_STATS)) $(if $(SIM_SEED),SIM_SEED=$(SIM_SEED) SIM_REPEAT=$(or $(SIM_REPEAT),1),SIM_SEEDS=$(SEEDS) SIM_FIRST=$(or $(SIM_FIRST),1)) $(GO) test -count=1 -timeout 0 -run '^TestSimulation$$' -v ./receiver/jumpclouddirectoryinsightsreceiver/
 
 ## chaos: the chaos campaign (cmd/chaos): CHAOS_RUNS random seeds (default 3), or the one given
 ## by CHAOS_SEED, each a CHAOS_DURATION schedule (default 3m) of API, sink and process faults.

@@ -2,12 +2,19 @@ package jumpclouddirectoryinsightsreceiver
 
 import (
 	"context"
+	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/jumpcloud"
+	"github.com/otelcol-jumpcloud/otelcol-jumpcloud/receiver/jumpclouddirectoryinsightsreceiver/internal/metadata"
 )
 
 // blockingStorage is a memStorage whose writes wait until release is closed, reporting each
@@ -121,4 +128,32 @@ type failingStorage struct{ *memStorage }
 
 func (failingStorage) Batch(context.Context, ...*storage.Operation) error {
 	return assert.AnError
+}
+
+// A first start stores its checkpoint at its first step, before any answer of the API: a kill
+// (or a crash) before the backfill stored anything else restarts from the first start's
+// lookback, not initial_lookback before the restart (found by simulation seed 8595: every
+// stream paused by another organization's 429 when the receiver was killed, 1 s after its start).
+func TestFreshStartIsStoredBeforeAnyAnswer(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		cfg := testConfig("http://127.0.0.1:1")
+		cfg.InitialLookback = 10 * time.Minute
+		cfg.MaxConcurrentRequests = 2 // a backfill window is sliced by a count first
+		st := newSimStorage(nil)
+		rcv, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), new(consumertest.LogsSink))
+		require.NoError(t, err)
+		// Another organization's 429 pauses every stream: no request starts for a minute.
+		rcv.budget.pauseOn429(&jumpcloud.Error{StatusCode: http.StatusTooManyRequests}, time.Minute)
+		require.NoError(t, rcv.launch(t.Context(), st, newAPIModel(1, realClock{}, modelFaults{}, nil)))
+		time.Sleep(time.Second)
+		killed := st.clone()
+		require.NoError(t, rcv.Shutdown(t.Context()))
+
+		pos, _, err := killed.checkpointOf("")
+		require.NoError(t, err)
+		require.NotNil(t, pos, "nothing stored before the kill")
+		assert.Equal(t, freshCheckpoint(start, cfg.InitialLookback).FinalBefore, pos.FinalBefore)
+	})
 }

@@ -185,7 +185,8 @@ func (s *stream) load(ctx context.Context, sc storage.Client) error {
 	if err != nil {
 		return err
 	}
-	if cp == nil {
+	fresh := cp == nil
+	if fresh {
 		cp = freshCheckpoint(s.r.now(), s.r.cfg.InitialLookback)
 		s.log.Info("No checkpoint stored: starting backfill",
 			zap.Time("start_time", cp.WindowEnd), zap.Duration("initial_lookback", s.r.cfg.InitialLookback))
@@ -198,6 +199,11 @@ func (s *stream) load(ctx context.Context, sc storage.Client) error {
 	}
 	cp.Query = s.queryFingerprint()
 	s.cp, s.writer.adopted = cp, adopted
+	if fresh {
+		// Stored by the first step, before any request: a restart before the backfill has
+		// stored anything else keeps this start time, not initial_lookback before the restart.
+		s.writer.changed()
+	}
 	return nil
 }
 

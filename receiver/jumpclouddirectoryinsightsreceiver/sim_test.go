@@ -103,7 +103,16 @@ var simScheduleSteps = 80
 //   - 1199 (an engine bug, fixed): a restart, then a 500 on a slice resumed from its cursor: the
 //     slice was halved from its start, not from its cursor (nothing fetched yet after the
 //     restart), and the new half re-read events delivered before the restart (halveSlice).
-var simRegressions = []uint64{1, 25, 515, 952, 1199}
+//   - 8595 (an engine fix, with the scheduler): a kill 1 s after the first start, while another
+//     organization's 429 paused every stream and a sliced backfill waited for its first count:
+//     nothing was stored yet, so the restart began its backfill initial_lookback before the
+//     restart and never read the first second of the first start's lookback. The first step now
+//     stores the fresh checkpoint before any request (TestFreshStartIsStoredBeforeAnyAnswer);
+//     the checks follow the lookback of a start that still finds no checkpoint.
+//   - 11727 (the checks): an organization back after 48 minutes away catches up its backlog
+//     first; its events of the minutes after its return were due as if it had never left. They
+//     are now due simBackfill plus the time it was away after its return.
+var simRegressions = []uint64{1, 25, 515, 952, 1199, 8595, 11727}
 
 // simParams are what a seed draws for one run.
 type simParams struct {
@@ -394,6 +403,9 @@ type simRun struct {
 	left int
 	// regroups counts, per organization, the times it left or came back.
 	regroups map[string]int
+	// lookbackFrom is, per organization, where the backfill of the last start that found no
+	// checkpoint of it began: older events are not expected.
+	lookbackFrom map[string]time.Time
 }
 
 // simAbsence is a time an organization was not configured: [from, to).
@@ -413,11 +425,19 @@ func (r *simRun) absentNow(org string) bool {
 	return len(abs) > 0 && abs[len(abs)-1].to.IsZero()
 }
 
-// absence describes org's absences that overlap [from, now]: whether there is one, whether org
-// is absent now, and when the last one ended and how long they lasted in all.
+// absence describes org's absences that delay an event of time from, as of now: those that
+// overlap [from, now], and those that ended before from while the backlog they left (as long
+// as the absence) may still be read after simBackfill. It reports whether there is one, whether
+// org is absent now, and when the last one ended and how long they lasted in all (from from on,
+// or whole when they ended before from).
 func (r *simRun) absence(org string, from, now time.Time) (overlaps, current bool, end time.Time, total time.Duration) {
 	for _, a := range r.absences[org] {
 		if !a.to.IsZero() && !a.to.After(from) {
+			if away := a.to.Sub(a.from); a.to.Add(simBackfill + away).After(from) {
+				overlaps = true
+				end = maxTime(end, a.to)
+				total += away
+			}
 			continue
 		}
 		overlaps = true
@@ -561,7 +581,8 @@ func (r *simRun) orgOf(id string) string {
 // guaranteed reports whether e is visible within overlap + settle_delay of its time and no
 // count under-counted it.
 func (r *simRun) guaranteed(e *modelEvent) bool {
-	return !e.visible.After(e.ts.Add(r.cfg.Overlap+r.cfg.SettleDelay)) && !r.hidden[e.id]
+	return !e.visible.After(e.ts.Add(r.cfg.Overlap+r.cfg.SettleDelay)) && !r.hidden[e.id] &&
+		!e.ts.Before(r.lookbackFrom[e.org])
 }
 
 // deadline is when a guaranteed event must have been delivered: simBackfill after the first
@@ -589,9 +610,14 @@ func (r *simRun) startReceiver(t *testing.T, st *simStorage, orgs []string) *sim
 	gen := r.gen
 	r.writtenAt[gen] = map[string]time.Time{}
 	for _, org := range r.p.orgs {
-		_, at, err := st.checkpointOf(org)
+		cp, at, err := st.checkpointOf(org)
 		require.NoError(t, err)
 		r.writtenAt[gen][org] = at
+		if cp == nil && slices.Contains(orgs, org) {
+			// No checkpoint stored yet (a stop before the first write): this start begins the
+			// backfill again, initial_lookback before now.
+			r.lookbackFrom[org] = time.Now().Add(-r.cfg.InitialLookback)
+		}
 	}
 	r.mu.Unlock()
 	cfg := *r.cfg
@@ -664,7 +690,7 @@ func runSim(t *testing.T, p simParams) (failures []string, schedule string, dige
 	events := simEvents(p, cfg, start)
 	run := &simRun{p: p, cfg: cfg, start: start, byOrg: map[string][]modelEvent{},
 		delivered: map[string]simDelivery{}, hidden: map[string]bool{}, writtenAt: map[int]map[string]time.Time{}, attempts: map[string]int{},
-		absences: map[string][]simAbsence{}, regroups: map[string]int{}}
+		absences: map[string][]simAbsence{}, regroups: map[string]int{}, lookbackFrom: map[string]time.Time{}}
 	run.sched = newSimScheduler(p.seed)
 	defer run.sched.stop()
 	run.model = newAPIModel(p.seed, simClock{run.sched}, p.faults, events)
