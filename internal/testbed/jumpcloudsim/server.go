@@ -215,6 +215,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeMessage(rw, f.Status, msg)
 			return
 		case FaultReset:
+			rw.done() // logged (status 0) before the client can see the reset
 			_ = resetConn(w)
 			return
 		case FaultLatency:
