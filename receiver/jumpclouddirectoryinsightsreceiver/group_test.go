@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -46,47 +47,64 @@ func waitGrouped(t *testing.T, r *diReceiver, n int) {
 	}, "the organizations never all waited for the shared probe")
 }
 
-// 300 organizations behind one MSP key, caught up: an idle poll costs ceil(300/100) = 3 shared
-// counts, not 300 requests (<= 0.2 requests per organization and poll); an event in one of
-// them is found by halving its group and delivered once, in its organization's ResourceLogs.
+// grouped is the number of streams waiting for the shared probe.
+func grouped(r *diReceiver) int {
+	r.group.mu.Lock()
+	defer r.group.mu.Unlock()
+	return len(r.group.waiting)
+}
+
+// 300 organizations behind one MSP key, caught up, with the shipped poll, settle and overlap
+// (virtual time): an idle poll costs exactly ceil(300/100) = 3 shared counts, not 300 requests;
+// an event in one of them is found by halving its group and delivered once, in its
+// organization's ResourceLogs.
 func TestManyOrganizationsShareIdleProbes(t *testing.T) {
 	t.Parallel()
-	orgs := manyOrgs(300)
-	msp, url := startMSP(t, orgs, "")
-	now := time.Now().UTC()
-	for _, org := range orgs[:30] {
-		require.NoError(t, msp.Org(org).Generate(3, now.Add(-2*time.Second), now))
-	}
-	cfg := liveConfig(url)
-	cfg.OrgID = orgs
-	cfg.MaxConcurrentRequests = 4
-	cfg.InitialLookback = 3 * time.Second
-	sink := new(consumertest.LogsSink)
-	r := startReceiver(t, cfg, newStatusHost(), sink)
-	waitFor(t, 30*time.Second, func() bool { return sink.LogRecordCount() >= 90 }, "backfill never arrived")
-	waitGrouped(t, r, len(orgs))
-
-	before, start := msp.Requests(), time.Now()
-	require.Never(t, func() bool { return sink.LogRecordCount() > 90 }, 2*time.Second, 50*time.Millisecond)
-	polls := time.Since(start).Seconds() / cfg.PollInterval.Seconds()
-	perOrgPerPoll := float64(msp.Requests()-before) / polls / float64(len(orgs))
-	t.Logf("idle: %d requests in %.0f polls for %d organizations: %.4f per organization and poll", msp.Requests()-before, polls, len(orgs), perOrgPerPoll)
-	assert.LessOrEqual(t, perOrgPerPoll, 0.2)
-	assert.Positive(t, msp.SharedCounts())
-
-	live := orgs[123]
-	ts := time.Now().UTC()
-	require.NoError(t, msp.Org(live).Generate(5, ts.Add(-time.Millisecond), ts))
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 95 }, "the new events were not found")
-	got := recordsByOrganization(t, sink.AllLogs())
-	n := 0
-	for _, org := range got {
-		if org == live {
-			n++
+	synctest.Test(t, func(t *testing.T) {
+		orgs := manyOrgs(300)
+		msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 21}, orgs, "")
+		now := time.Now().UTC()
+		for _, org := range orgs[:30] {
+			require.NoError(t, msp.Org(org).Generate(3, now.Add(-2*time.Second), now))
 		}
-	}
-	assert.Equal(t, 5, n, "each new event once, in its organization's ResourceLogs")
-	require.NoError(t, r.Shutdown(context.Background()))
+		cfg := shippedLiveConfig()
+		cfg.OrgID = orgs
+		cfg.MaxConcurrentRequests = 4
+		cfg.InitialLookback = 3 * time.Second
+		sink := new(consumertest.LogsSink)
+		r := startVirtualReceiver(t, cfg, newStatusHost(), sink, msp)
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, 90, sink.LogRecordCount(), "backfill")
+		require.Equal(t, len(orgs), grouped(r), "every organization waits for the shared probe")
+
+		const polls = 20
+		before, shared := msp.Requests(), msp.SharedCounts()
+		time.Sleep(polls * cfg.PollInterval)
+		synctest.Wait()
+		requests := msp.Requests() - before
+		t.Logf("idle: %d requests (%d shared counts) in %d polls for %d organizations", requests, msp.SharedCounts()-shared, polls, len(orgs))
+		assert.Equal(t, int64(polls*3), requests, "3 shared counts per idle poll")
+		assert.Equal(t, int64(polls*3), msp.SharedCounts()-shared)
+		assert.Equal(t, 90, sink.LogRecordCount())
+		assert.Equal(t, len(orgs), grouped(r))
+
+		live := orgs[123]
+		ts := time.Now().UTC()
+		require.NoError(t, msp.Org(live).Generate(5, ts.Add(-time.Millisecond), ts))
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, 95, sink.LogRecordCount(), "the new events were found")
+		got := recordsByOrganization(t, sink.AllLogs())
+		n := 0
+		for _, org := range got {
+			if org == live {
+				n++
+			}
+		}
+		assert.Equal(t, 5, n, "each new event once, in its organization's ResourceLogs")
+		require.NoError(t, r.Shutdown(context.Background()))
+	})
 }
 
 // An organization refused inside a shared count (here it starts answering 400) is isolated by
