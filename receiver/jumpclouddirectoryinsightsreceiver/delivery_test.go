@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -121,34 +122,54 @@ func TestRestartResumesInsideTheWindowWithFileStorage(t *testing.T) {
 	assertSameSet(t, want, got)
 }
 
+// Late events inside the overlap, visible only after the receiver read their window, arrive
+// once (virtual time: the on-time events are all delivered before the late ones are visible).
 func TestLateEventsInsideTheOverlapAreDeliveredOnce(t *testing.T) {
 	t.Parallel()
-	sim, url := startSim(t, jumpcloudsim.Config{Seed: 3})
-	now := time.Now().UTC()
-	// On time: 300 events over the last 10 minutes.
-	require.NoError(t, sim.Generate(300, now.Add(-10*time.Minute), now.Add(-time.Second)))
-	// Late: 40 events from the last 30 s that become visible only in 1.5 s, after the receiver
-	// has already read their window.
-	require.NoError(t, sim.GenerateLate(40, now.Add(-30*time.Second), now.Add(-time.Second), now.Add(1500*time.Millisecond)))
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{Seed: 3})
+		now := time.Now().UTC()
+		// On time: 300 events over the last 10 minutes.
+		require.NoError(t, sim.Generate(300, now.Add(-10*time.Minute), now.Add(-time.Second)))
+		// Late: 40 events from the last 30 s that become visible only in 1.5 s, after the
+		// receiver has already read their window.
+		visible := now.Add(1500 * time.Millisecond)
+		require.NoError(t, sim.GenerateLate(40, now.Add(-30*time.Second), now.Add(-time.Second), visible))
 
-	cfg := testConfig(url)
-	cfg.InitialLookback = 11 * time.Minute
-	cfg.Overlap = time.Minute
-	cfg.PollInterval = 100 * time.Millisecond
-	sink := new(consumertest.LogsSink)
-	startReceiver(t, cfg, newStatusHost(), sink)
+		cfg := testConfig(virtualURL)
+		cfg.InitialLookback = 11 * time.Minute
+		cfg.Overlap = time.Minute
+		cfg.PollInterval = 100 * time.Millisecond
+		sink := new(consumertest.LogsSink)
+		startVirtualReceiver(t, cfg, newStatusHost(), sink, sim)
 
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 340 }, "late events were lost")
-	waitForMorePolls(t, sim, 6) // several more polls, each probing the overlap
-	got := recordIDs(sink.AllLogs())
-	assert.Len(t, got, 340)
-	seen := map[string]bool{}
-	for _, id := range got {
-		assert.False(t, seen[id], "duplicate %s", id)
-		seen[id] = true
-	}
-	want, _ := expectedIDs(t, sim, now.Add(-11*time.Minute), time.Now())
-	assert.ElementsMatch(t, want, got)
+		time.Sleep(time.Until(visible) - cfg.PollInterval/2)
+		synctest.Wait()
+		onTime, err := sim.Events(jumpcloudsim.EventFilter{VisibleAt: time.Now(), NoRaw: true})
+		require.NoError(t, err)
+		require.Len(t, onTime, 300, "the late events are not visible yet")
+		onTimeIDs := make([]string, len(onTime))
+		for i, ev := range onTime {
+			onTimeIDs[i] = ev.ID
+		}
+		assert.ElementsMatch(t, onTimeIDs, recordIDs(sink.AllLogs()), "the on-time events, once each")
+
+		// The next poll probes the overlap and finds the late events; several more change nothing.
+		time.Sleep(cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, 340, sink.LogRecordCount(), "the late events arrive at the first poll that sees them")
+		time.Sleep(6 * cfg.PollInterval)
+		synctest.Wait()
+		got := recordIDs(sink.AllLogs())
+		assert.Len(t, got, 340)
+		seen := map[string]bool{}
+		for _, id := range got {
+			assert.False(t, seen[id], "duplicate %s", id)
+			seen[id] = true
+		}
+		want, _ := expectedIDs(t, sim, now.Add(-11*time.Minute), time.Now())
+		assert.ElementsMatch(t, want, got)
+	})
 }
 
 // Events without an id or a parseable timestamp are delivered, not a reason to stall.
