@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -91,16 +92,39 @@ func TestServiceUnavailableIsRecoverableThenOK(t *testing.T) {
 	assert.Equal(t, 1, n)
 }
 
+// A 429's Retry-After (seconds or an HTTP date, capped at 15 minutes) is the wait before the
+// next request, to the nanosecond on virtual time; the backoff (5 ms to 50 ms here) is shorter.
 func TestRetryAfterIsHonoured(t *testing.T) {
 	t.Parallel()
-	sim, url := startSim(t, jumpcloudsim.Config{})
-	require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusTooManyRequests, RetryAfter: "2"}))
-	startReceiver(t, testConfig(url), newStatusHost(), consumertest.NewNop())
-	waitFor(t, 10*time.Second, func() bool { return sim.Stats().Requests >= 2 }, "no retry after 429")
-	reqs := sim.Requests()
-	gap := reqs[1].Time.Sub(reqs[0].Time)
-	assert.GreaterOrEqual(t, gap, 1950*time.Millisecond, "the retry waits Retry-After")
-	assert.Less(t, gap, 3500*time.Millisecond, "and not much longer")
+	tests := []struct {
+		name       string
+		retryAfter func(now time.Time) string
+		want       time.Duration
+	}{
+		{"seconds", func(time.Time) string { return "2" }, 2 * time.Second},
+		{"minutes", func(time.Time) string { return "600" }, 10 * time.Minute},
+		{"HTTP date", func(now time.Time) string { return now.Add(30 * time.Second).UTC().Format(http.TimeFormat) }, 30 * time.Second},
+		{"capped", func(time.Time) string { return "86400" }, 15 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				sim := newVirtualSim(jumpcloudsim.Config{})
+				// The bubble's clock starts on a whole second: an HTTP date is exact.
+				require.NoError(t, sim.InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusTooManyRequests, RetryAfter: tt.retryAfter(time.Now())}))
+				startVirtualReceiver(t, testConfig(virtualURL), newStatusHost(), consumertest.NewNop(), sim)
+				time.Sleep(tt.want - time.Millisecond)
+				synctest.Wait()
+				require.Equal(t, int64(1), sim.Stats().Requests, "no request before Retry-After")
+				time.Sleep(time.Millisecond)
+				synctest.Wait()
+				reqs := sim.Requests()
+				require.GreaterOrEqual(t, len(reqs), 2, "retried once Retry-After passed")
+				assert.Equal(t, tt.want, reqs[1].Time.Sub(reqs[0].Time), "the retry waits Retry-After, not longer")
+			})
+		})
+	}
 }
 
 func TestTransientErrorsWithoutRetryAfterBackOff(t *testing.T) {
