@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -27,24 +26,10 @@ func manyOrgs(n int) []string {
 	return orgs
 }
 
-// proxiedGroupConfig is a live configuration collecting orgs through srv (a test proxy in front
-// of an MSP simulator), closed at cleanup.
-func proxiedGroupConfig(t *testing.T, srv *httptest.Server, orgs []string) *Config {
-	t.Cleanup(srv.Close)
-	cfg := liveConfig(srv.URL + jumpcloudsim.BasePath)
-	cfg.OrgID = orgs
-	cfg.MaxConcurrentRequests = 4
-	return cfg
-}
-
 // waitGrouped waits until n streams wait for the shared probe.
 func waitGrouped(t *testing.T, r *diReceiver, n int) {
 	t.Helper()
-	waitFor(t, 30*time.Second, func() bool {
-		r.group.mu.Lock()
-		defer r.group.mu.Unlock()
-		return len(r.group.waiting) >= n
-	}, "the organizations never all waited for the shared probe")
+	waitFor(t, 30*time.Second, func() bool { return grouped(r) >= n }, "the organizations never all waited for the shared probe")
 }
 
 // grouped is the number of streams waiting for the shared probe.
@@ -145,44 +130,56 @@ func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
 // right organization must not be skipped on the derived count: its late event arrives.
 func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
 	t.Parallel()
-	orgs := manyOrgs(2)
-	msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 23}, orgs, "")
-	var armed atomic.Bool
-	var stage atomic.Int32
-	add := func(org, id string, ts time.Time) {
-		raw := `{"id":"` + id + `","service":"directory","timestamp":"` + ts.UTC().Format(time.RFC3339Nano) + `"}`
-		assert.NoError(t, msp.Org(org).AddEvent([]byte(raw), time.Now()))
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == jumpcloudsim.CountPath && armed.Load() {
-			q, ok := countQuery(w, r)
-			if !ok {
-				return
-			}
-			heads := r.Header.Values("x-org-id")
-			switch {
-			case len(heads) == 2 && stage.CompareAndSwap(0, 1):
-				add(orgs[1], "late-right", q.StartTime.Add(time.Millisecond))
-			case len(heads) == 1 && heads[0] == orgs[0] && stage.CompareAndSwap(1, 2):
-				add(orgs[0], "new-left", q.EndTime.Add(-time.Millisecond))
-			}
+	synctest.Test(t, func(t *testing.T) {
+		orgs := manyOrgs(2)
+		msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 23}, orgs, "")
+		var armed atomic.Bool
+		var stage atomic.Int32
+		add := func(org, id string, ts time.Time) {
+			raw := `{"id":"` + id + `","service":"directory","timestamp":"` + ts.UTC().Format(time.RFC3339Nano) + `"}`
+			assert.NoError(t, msp.Org(org).AddEvent([]byte(raw), time.Now()))
 		}
-		msp.ServeHTTP(w, r)
-	}))
-	cfg := proxiedGroupConfig(t, srv, orgs)
-	cfg.SettleDelay = 500 * time.Millisecond
-	cfg.InitialLookback = 2 * time.Minute
-	sink := new(consumertest.LogsSink)
-	r := startReceiver(t, cfg, newStatusHost(), sink)
-	waitGrouped(t, r, len(orgs))
-	// manyOrgs sorts orgs[0] first: it is the left half. Past the first shared skip, which
-	// aligns the members' probe ranges (the late event is at the start of both).
-	shared := msp.SharedCounts()
-	waitFor(t, 10*time.Second, func() bool { return msp.SharedCounts() >= shared+2 }, "no shared counts")
-	armed.Store(true)
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 2 }, "the right organization's late event never arrived")
-	assert.Equal(t, int32(2), stage.Load(), "the left half was counted after the group")
-	assert.ElementsMatch(t, []string{"late-right", "new-left"}, recordIDs(sink.AllLogs()))
+		api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == jumpcloudsim.CountPath && armed.Load() {
+				q, ok := countQuery(w, r)
+				if !ok {
+					return
+				}
+				heads := r.Header.Values("x-org-id")
+				switch {
+				case len(heads) == 2 && stage.CompareAndSwap(0, 1):
+					add(orgs[1], "late-right", q.StartTime.Add(time.Millisecond))
+				case len(heads) == 1 && heads[0] == orgs[0] && stage.CompareAndSwap(1, 2):
+					add(orgs[0], "new-left", q.EndTime.Add(-time.Millisecond))
+				}
+			}
+			msp.ServeHTTP(w, r)
+		})
+		cfg := liveConfig(virtualURL)
+		cfg.OrgID = orgs
+		cfg.MaxConcurrentRequests = 4
+		cfg.SettleDelay = 500 * time.Millisecond
+		cfg.InitialLookback = 2 * time.Minute
+		sink := new(consumertest.LogsSink)
+		r := startVirtualReceiver(t, cfg, newStatusHost(), sink, api)
+		// manyOrgs sorts orgs[0] first: it is the left half. Past the first shared skip, which
+		// aligns the members' probe ranges (the late event is at the start of both).
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, len(orgs), grouped(r), "both organizations wait for the shared probe")
+		shared := msp.SharedCounts()
+		time.Sleep(2 * cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, shared+2, msp.SharedCounts(), "one shared count per poll")
+		armed.Store(true)
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		assert.Equal(t, int32(2), stage.Load(), "the left half was counted after the group")
+		assert.ElementsMatch(t, []string{"late-right", "new-left"}, recordIDs(sink.AllLogs()), "the right organization's late event arrives, each event once")
+		time.Sleep(10 * cfg.PollInterval)
+		synctest.Wait()
+		assert.Equal(t, 2, sink.LogRecordCount(), "once")
+	})
 }
 
 // A shared count below what the members delivered (an API that under-counts several
@@ -190,32 +187,47 @@ func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
 // step, and new events still arrive.
 func TestSharedCountBelowDeliveredReleasesTheGroup(t *testing.T) {
 	t.Parallel()
-	orgs := manyOrgs(2)
-	msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 26}, orgs, "")
-	now := time.Now().UTC()
-	for _, org := range orgs {
-		require.NoError(t, msp.Org(org).Generate(5, now.Add(-time.Second), now))
-	}
-	var armed atomic.Bool
-	var undercounted atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == jumpcloudsim.CountPath && armed.Load() && len(r.Header.Values("x-org-id")) > 1 {
-			undercounted.Add(1)
-			_, _ = io.WriteString(w, `{"count": 0}`)
-			return
+	synctest.Test(t, func(t *testing.T) {
+		orgs := manyOrgs(2)
+		msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 26}, orgs, "")
+		now := time.Now().UTC()
+		for _, org := range orgs {
+			require.NoError(t, msp.Org(org).Generate(5, now.Add(-time.Second), now))
 		}
-		msp.ServeHTTP(w, r)
-	}))
-	cfg := proxiedGroupConfig(t, srv, orgs)
-	cfg.InitialLookback = 3 * time.Second
-	sink := new(consumertest.LogsSink)
-	r := startReceiver(t, cfg, newStatusHost(), sink)
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 10 }, "backfill never arrived")
-	waitGrouped(t, r, len(orgs))
-	armed.Store(true)
-	waitFor(t, 10*time.Second, func() bool { return undercounted.Load() > 0 }, "no shared count")
-	ts := time.Now().UTC()
-	require.NoError(t, msp.Org(orgs[1]).Generate(1, ts.Add(-time.Millisecond), ts))
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 11 }, "the group stayed parked")
-	require.Never(t, func() bool { return sink.LogRecordCount() > 11 }, 300*time.Millisecond, 50*time.Millisecond, "once")
+		var armed atomic.Bool
+		var undercounted atomic.Int64
+		api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == jumpcloudsim.CountPath && armed.Load() && len(r.Header.Values("x-org-id")) > 1 {
+				undercounted.Add(1)
+				_, _ = io.WriteString(w, `{"count": 0}`)
+				return
+			}
+			msp.ServeHTTP(w, r)
+		})
+		cfg := liveConfig(virtualURL)
+		cfg.OrgID = orgs
+		cfg.MaxConcurrentRequests = 4
+		cfg.InitialLookback = 3 * time.Second
+		sink := new(consumertest.LogsSink)
+		r := startVirtualReceiver(t, cfg, newStatusHost(), sink, api)
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, 10, sink.LogRecordCount(), "backfill")
+		require.Equal(t, len(orgs), grouped(r), "both organizations wait for the shared probe")
+
+		armed.Store(true)
+		time.Sleep(cfg.PollInterval)
+		synctest.Wait()
+		require.Positive(t, undercounted.Load(), "a shared count")
+		// Released, not parked for good: a new event still arrives, once.
+		ts := time.Now().UTC()
+		require.NoError(t, msp.Org(orgs[1]).Generate(1, ts.Add(-time.Millisecond), ts))
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, 11, sink.LogRecordCount(), "the group stayed parked")
+		time.Sleep(10 * cfg.PollInterval)
+		synctest.Wait()
+		assert.Equal(t, 11, sink.LogRecordCount(), "once")
+		assert.Greater(t, undercounted.Load(), int64(1), "the members were grouped again")
+	})
 }
