@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -193,33 +192,37 @@ func TestIncompleteEventsAreDelivered(t *testing.T) {
 // re-deliver the same events in a loop.
 func TestSearchAfterThatDoesNotAdvanceIsAnError(t *testing.T) {
 	t.Parallel()
-	t0 := time.Now().Add(-10 * time.Minute).UTC()
-	ts := t0.Format(time.RFC3339Nano)
-	cursor := fmt.Sprintf(`[%d,"b"]`, t0.UnixMilli()) // the key of the page's last event
-	var requests requestTimes
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		requests.add()
-		w.Header().Set("X-Limit", "2")
-		w.Header().Set("X-Result-Count", "2")
-		w.Header().Set("X-Search_after", cursor)
-		fmt.Fprintf(w, `[{"id":"a","timestamp":%q},{"id":"b","timestamp":%q}]`, ts, ts)
-	}))
-	defer srv.Close()
-	cfg := testConfig(srv.URL)
-	cfg.PageSize = 2
-	cfg.InitialLookback = time.Hour
-	cfg.BackOff.InitialInterval = 50 * time.Millisecond
-	cfg.BackOff.MaxInterval = 50 * time.Millisecond
-	cfg.BackOff.RandomizationFactor = 0
-	sink := new(consumertest.LogsSink)
-	host := newStatusHost()
-	r := startReceiver(t, cfg, host, sink)
-	waitFor(t, 10*time.Second, func() bool { return requests.len() >= 5 }, "no retries")
-	require.NoError(t, r.Shutdown(context.Background()))
-	assert.Equal(t, 2, sink.LogRecordCount(), "the first page once, then no re-delivery")
-	// The second request is the next page (same cursor): every one after it is a retry.
-	requests.assertGapsAtLeast(t, 2, 45*time.Millisecond, "backoff, not a hot loop")
-	assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError)
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now().Add(-10 * time.Minute).UTC()
+		ts := t0.Format(time.RFC3339Nano)
+		cursor := fmt.Sprintf(`[%d,"b"]`, t0.UnixMilli()) // the key of the page's last event
+		var requests requestTimes
+		api := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			requests.add()
+			w.Header().Set("X-Limit", "2")
+			w.Header().Set("X-Result-Count", "2")
+			w.Header().Set("X-Search_after", cursor)
+			fmt.Fprintf(w, `[{"id":"a","timestamp":%q},{"id":"b","timestamp":%q}]`, ts, ts)
+		})
+		cfg := testConfig(virtualURL)
+		cfg.PageSize = 2
+		cfg.InitialLookback = time.Hour
+		cfg.BackOff.InitialInterval = 50 * time.Millisecond
+		cfg.BackOff.MaxInterval = 50 * time.Millisecond
+		cfg.BackOff.RandomizationFactor = 0
+		sink := new(consumertest.LogsSink)
+		host := newStatusHost()
+		r := startVirtualReceiver(t, cfg, host, sink, api)
+		time.Sleep(175 * time.Millisecond)
+		synctest.Wait()
+		require.NoError(t, r.Shutdown(context.Background()))
+		assert.Equal(t, 2, sink.LogRecordCount(), "the first page once, then no re-delivery")
+		// The second request is the next page (same cursor), at once: every one after it is a
+		// retry after the backoff.
+		assert.Equal(t, []time.Duration{0, 50 * time.Millisecond, 50 * time.Millisecond, 50 * time.Millisecond}, requests.gaps(1),
+			"backoff, not a hot loop")
+		assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError)
+	})
 }
 
 // flakyConsumer refuses the first n calls with a non-permanent error.
