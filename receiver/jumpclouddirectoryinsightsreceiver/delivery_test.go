@@ -240,21 +240,25 @@ func (f *flakyConsumer) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 
 func TestConsumerErrorRetriesTheSamePage(t *testing.T) {
 	t.Parallel()
-	sim, url := startSim(t, jumpcloudsim.Config{Seed: 5})
-	now := time.Now().UTC()
-	require.NoError(t, sim.Generate(2500, now.Add(-time.Hour), now.Add(-time.Minute)))
-	want, _ := expectedIDs(t, sim, now.Add(-2*time.Hour), now)
-	cfg := testConfig(url)
-	cfg.PageSize = 1000
-	host := newStatusHost()
-	fc := &flakyConsumer{}
-	fc.refuse.Store(3)
-	startReceiver(t, cfg, host, fc)
-	waitFor(t, 10*time.Second, func() bool { return fc.LogRecordCount() >= len(want) }, "stalled")
-	waitForMorePolls(t, sim, 3)
-	assertSameSequence(t, want, recordIDs(fc.AllLogs()))
-	assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError, "FirstPartyGeneric")
-	waitFor(t, 2*time.Second, func() bool { return host.Last().Status() == componentstatus.StatusOK }, "not OK again")
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{Seed: 5})
+		now := time.Now().UTC()
+		require.NoError(t, sim.Generate(2500, now.Add(-time.Hour), now.Add(-time.Minute)))
+		want, _ := expectedIDs(t, sim, now.Add(-2*time.Hour), now)
+		cfg := testConfig(virtualURL)
+		cfg.PageSize = 1000
+		host := newStatusHost()
+		fc := &flakyConsumer{}
+		fc.refuse.Store(3)
+		startVirtualReceiver(t, cfg, host, fc, sim)
+		// Three refusals: backoff 5, 10 and 20 ms, then every page once; a few polls more.
+		time.Sleep(35*time.Millisecond + 3*cfg.PollInterval)
+		synctest.Wait()
+		assertSameSequence(t, want, recordIDs(fc.AllLogs()))
+		assert.Equal(t, int32(-len(fc.AllLogs())), fc.refuse.Load(), "three refusals, then each batch once")
+		assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError, "FirstPartyGeneric")
+		assert.Equal(t, componentstatus.StatusOK, host.Last().Status(), "OK again")
+	})
 }
 
 func TestPermanentConsumerErrorDoesNotStall(t *testing.T) {

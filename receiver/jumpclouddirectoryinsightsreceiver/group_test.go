@@ -26,12 +26,6 @@ func manyOrgs(n int) []string {
 	return orgs
 }
 
-// waitGrouped waits until n streams wait for the shared probe.
-func waitGrouped(t *testing.T, r *diReceiver, n int) {
-	t.Helper()
-	waitFor(t, 30*time.Second, func() bool { return grouped(r) >= n }, "the organizations never all waited for the shared probe")
-}
-
 // grouped is the number of streams waiting for the shared probe.
 func grouped(r *diReceiver) int {
 	r.group.mu.Lock()
@@ -96,32 +90,40 @@ func TestManyOrganizationsShareIdleProbes(t *testing.T) {
 // halving, named in the status, and the others keep collecting.
 func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
 	t.Parallel()
-	orgs := manyOrgs(40)
-	msp, url := startMSP(t, orgs, "")
-	cfg := liveConfig(url)
-	cfg.OrgID = orgs
-	cfg.MaxConcurrentRequests = 4
-	host := newStatusHost()
-	sink := new(consumertest.LogsSink)
-	r := startReceiver(t, cfg, host, sink)
-	waitGrouped(t, r, len(orgs))
+	synctest.Test(t, func(t *testing.T) {
+		orgs := manyOrgs(40)
+		msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 21}, orgs, "")
+		cfg := liveConfig(virtualURL)
+		cfg.OrgID = orgs
+		cfg.MaxConcurrentRequests = 4
+		host := newStatusHost()
+		sink := new(consumertest.LogsSink)
+		r := startVirtualReceiver(t, cfg, host, sink, msp)
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, len(orgs), grouped(r), "every organization waits for the shared probe")
 
-	bad := orgs[17]
-	require.NoError(t, msp.Org(bad).InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusBadRequest, Message: "organization not reachable", Times: 1 << 20}))
-	waitFor(t, 10*time.Second, func() bool {
+		bad := orgs[17]
+		require.NoError(t, msp.Org(bad).InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusBadRequest, Message: "organization not reachable", Times: 1 << 20}))
+		time.Sleep(2 * cfg.PollInterval)
+		synctest.Wait()
 		ev := host.Last()
-		return ev != nil && ev.Status() == componentstatus.StatusRecoverableError
-	}, "the bad organization was not named")
-	assert.Contains(t, host.Last().Err().Error(), "organization "+bad)
+		require.NotNil(t, ev)
+		require.Equal(t, componentstatus.StatusRecoverableError, ev.Status(), "the bad organization is named")
+		assert.Contains(t, ev.Err().Error(), "organization "+bad)
 
-	// The others still collect: a new event in another organization arrives.
-	other := orgs[3]
-	ts := time.Now().UTC()
-	require.NoError(t, msp.Org(other).Generate(2, ts.Add(-time.Millisecond), ts))
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 2 }, "the other organizations stopped")
-	st, et := r.status.streamState(streamSpec{orgID: bad})
-	assert.Equal(t, stateError, st)
-	assert.Equal(t, errThirdPartyConfig, et)
+		// The others still collect: a new event in another organization arrives, once.
+		other := orgs[3]
+		ts := time.Now().UTC()
+		require.NoError(t, msp.Org(other).Generate(2, ts.Add(-time.Millisecond), ts))
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		assert.Equal(t, 2, sink.LogRecordCount(), "the other organizations still collect")
+		st, et := r.status.streamState(streamSpec{orgID: bad})
+		assert.Equal(t, stateError, st)
+		assert.Equal(t, errThirdPartyConfig, et)
+		assert.Equal(t, len(orgs)-1, grouped(r), "the others wait for the shared probe again")
+	})
 }
 
 // A derived count (the group's minus its left half's) can come out too low: here an event of the
