@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -121,34 +121,54 @@ func TestRestartResumesInsideTheWindowWithFileStorage(t *testing.T) {
 	assertSameSet(t, want, got)
 }
 
+// Late events inside the overlap, visible only after the receiver read their window, arrive
+// once (virtual time: the on-time events are all delivered before the late ones are visible).
 func TestLateEventsInsideTheOverlapAreDeliveredOnce(t *testing.T) {
 	t.Parallel()
-	sim, url := startSim(t, jumpcloudsim.Config{Seed: 3})
-	now := time.Now().UTC()
-	// On time: 300 events over the last 10 minutes.
-	require.NoError(t, sim.Generate(300, now.Add(-10*time.Minute), now.Add(-time.Second)))
-	// Late: 40 events from the last 30 s that become visible only in 1.5 s, after the receiver
-	// has already read their window.
-	require.NoError(t, sim.GenerateLate(40, now.Add(-30*time.Second), now.Add(-time.Second), now.Add(1500*time.Millisecond)))
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{Seed: 3})
+		now := time.Now().UTC()
+		// On time: 300 events over the last 10 minutes.
+		require.NoError(t, sim.Generate(300, now.Add(-10*time.Minute), now.Add(-time.Second)))
+		// Late: 40 events from the last 30 s that become visible only in 1.5 s, after the
+		// receiver has already read their window.
+		visible := now.Add(1500 * time.Millisecond)
+		require.NoError(t, sim.GenerateLate(40, now.Add(-30*time.Second), now.Add(-time.Second), visible))
 
-	cfg := testConfig(url)
-	cfg.InitialLookback = 11 * time.Minute
-	cfg.Overlap = time.Minute
-	cfg.PollInterval = 100 * time.Millisecond
-	sink := new(consumertest.LogsSink)
-	startReceiver(t, cfg, newStatusHost(), sink)
+		cfg := testConfig(virtualURL)
+		cfg.InitialLookback = 11 * time.Minute
+		cfg.Overlap = time.Minute
+		cfg.PollInterval = 100 * time.Millisecond
+		sink := new(consumertest.LogsSink)
+		startVirtualReceiver(t, cfg, newStatusHost(), sink, sim)
 
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 340 }, "late events were lost")
-	waitForMorePolls(t, sim, 6) // several more polls, each probing the overlap
-	got := recordIDs(sink.AllLogs())
-	assert.Len(t, got, 340)
-	seen := map[string]bool{}
-	for _, id := range got {
-		assert.False(t, seen[id], "duplicate %s", id)
-		seen[id] = true
-	}
-	want, _ := expectedIDs(t, sim, now.Add(-11*time.Minute), time.Now())
-	assert.ElementsMatch(t, want, got)
+		time.Sleep(time.Until(visible) - cfg.PollInterval/2)
+		synctest.Wait()
+		onTime, err := sim.Events(jumpcloudsim.EventFilter{VisibleAt: time.Now(), NoRaw: true})
+		require.NoError(t, err)
+		require.Len(t, onTime, 300, "the late events are not visible yet")
+		onTimeIDs := make([]string, len(onTime))
+		for i, ev := range onTime {
+			onTimeIDs[i] = ev.ID
+		}
+		assert.ElementsMatch(t, onTimeIDs, recordIDs(sink.AllLogs()), "the on-time events, once each")
+
+		// The next poll probes the overlap and finds the late events; several more change nothing.
+		time.Sleep(cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, 340, sink.LogRecordCount(), "the late events arrive at the first poll that sees them")
+		time.Sleep(6 * cfg.PollInterval)
+		synctest.Wait()
+		got := recordIDs(sink.AllLogs())
+		assert.Len(t, got, 340)
+		seen := map[string]bool{}
+		for _, id := range got {
+			assert.False(t, seen[id], "duplicate %s", id)
+			seen[id] = true
+		}
+		want, _ := expectedIDs(t, sim, now.Add(-11*time.Minute), time.Now())
+		assert.ElementsMatch(t, want, got)
+	})
 }
 
 // Events without an id or a parseable timestamp are delivered, not a reason to stall.
@@ -172,33 +192,37 @@ func TestIncompleteEventsAreDelivered(t *testing.T) {
 // re-deliver the same events in a loop.
 func TestSearchAfterThatDoesNotAdvanceIsAnError(t *testing.T) {
 	t.Parallel()
-	t0 := time.Now().Add(-10 * time.Minute).UTC()
-	ts := t0.Format(time.RFC3339Nano)
-	cursor := fmt.Sprintf(`[%d,"b"]`, t0.UnixMilli()) // the key of the page's last event
-	var requests requestTimes
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		requests.add()
-		w.Header().Set("X-Limit", "2")
-		w.Header().Set("X-Result-Count", "2")
-		w.Header().Set("X-Search_after", cursor)
-		fmt.Fprintf(w, `[{"id":"a","timestamp":%q},{"id":"b","timestamp":%q}]`, ts, ts)
-	}))
-	defer srv.Close()
-	cfg := testConfig(srv.URL)
-	cfg.PageSize = 2
-	cfg.InitialLookback = time.Hour
-	cfg.BackOff.InitialInterval = 50 * time.Millisecond
-	cfg.BackOff.MaxInterval = 50 * time.Millisecond
-	cfg.BackOff.RandomizationFactor = 0
-	sink := new(consumertest.LogsSink)
-	host := newStatusHost()
-	r := startReceiver(t, cfg, host, sink)
-	waitFor(t, 10*time.Second, func() bool { return requests.len() >= 5 }, "no retries")
-	require.NoError(t, r.Shutdown(context.Background()))
-	assert.Equal(t, 2, sink.LogRecordCount(), "the first page once, then no re-delivery")
-	// The second request is the next page (same cursor): every one after it is a retry.
-	requests.assertGapsAtLeast(t, 2, 45*time.Millisecond, "backoff, not a hot loop")
-	assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError)
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Now().Add(-10 * time.Minute).UTC()
+		ts := t0.Format(time.RFC3339Nano)
+		cursor := fmt.Sprintf(`[%d,"b"]`, t0.UnixMilli()) // the key of the page's last event
+		var requests requestTimes
+		api := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			requests.add()
+			w.Header().Set("X-Limit", "2")
+			w.Header().Set("X-Result-Count", "2")
+			w.Header().Set("X-Search_after", cursor)
+			fmt.Fprintf(w, `[{"id":"a","timestamp":%q},{"id":"b","timestamp":%q}]`, ts, ts)
+		})
+		cfg := testConfig(virtualURL)
+		cfg.PageSize = 2
+		cfg.InitialLookback = time.Hour
+		cfg.BackOff.InitialInterval = 50 * time.Millisecond
+		cfg.BackOff.MaxInterval = 50 * time.Millisecond
+		cfg.BackOff.RandomizationFactor = 0
+		sink := new(consumertest.LogsSink)
+		host := newStatusHost()
+		r := startVirtualReceiver(t, cfg, host, sink, api)
+		time.Sleep(175 * time.Millisecond)
+		synctest.Wait()
+		require.NoError(t, r.Shutdown(context.Background()))
+		assert.Equal(t, 2, sink.LogRecordCount(), "the first page once, then no re-delivery")
+		// The second request is the next page (same cursor), at once: every one after it is a
+		// retry after the backoff.
+		assert.Equal(t, []time.Duration{0, 50 * time.Millisecond, 50 * time.Millisecond, 50 * time.Millisecond}, requests.gaps(1),
+			"backoff, not a hot loop")
+		assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError)
+	})
 }
 
 // flakyConsumer refuses the first n calls with a non-permanent error.
@@ -216,21 +240,25 @@ func (f *flakyConsumer) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 
 func TestConsumerErrorRetriesTheSamePage(t *testing.T) {
 	t.Parallel()
-	sim, url := startSim(t, jumpcloudsim.Config{Seed: 5})
-	now := time.Now().UTC()
-	require.NoError(t, sim.Generate(2500, now.Add(-time.Hour), now.Add(-time.Minute)))
-	want, _ := expectedIDs(t, sim, now.Add(-2*time.Hour), now)
-	cfg := testConfig(url)
-	cfg.PageSize = 1000
-	host := newStatusHost()
-	fc := &flakyConsumer{}
-	fc.refuse.Store(3)
-	startReceiver(t, cfg, host, fc)
-	waitFor(t, 10*time.Second, func() bool { return fc.LogRecordCount() >= len(want) }, "stalled")
-	waitForMorePolls(t, sim, 3)
-	assertSameSequence(t, want, recordIDs(fc.AllLogs()))
-	assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError, "FirstPartyGeneric")
-	waitFor(t, 2*time.Second, func() bool { return host.Last().Status() == componentstatus.StatusOK }, "not OK again")
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{Seed: 5})
+		now := time.Now().UTC()
+		require.NoError(t, sim.Generate(2500, now.Add(-time.Hour), now.Add(-time.Minute)))
+		want, _ := expectedIDs(t, sim, now.Add(-2*time.Hour), now)
+		cfg := testConfig(virtualURL)
+		cfg.PageSize = 1000
+		host := newStatusHost()
+		fc := &flakyConsumer{}
+		fc.refuse.Store(3)
+		startVirtualReceiver(t, cfg, host, fc, sim)
+		// Three refusals: backoff 5, 10 and 20 ms, then every page once; a few polls more.
+		time.Sleep(35*time.Millisecond + 3*cfg.PollInterval)
+		synctest.Wait()
+		assertSameSequence(t, want, recordIDs(fc.AllLogs()))
+		assert.Equal(t, int32(-len(fc.AllLogs())), fc.refuse.Load(), "three refusals, then each batch once")
+		assert.Contains(t, host.Statuses(), componentstatus.StatusRecoverableError, "FirstPartyGeneric")
+		assert.Equal(t, componentstatus.StatusOK, host.Last().Status(), "OK again")
+	})
 }
 
 func TestPermanentConsumerErrorDoesNotStall(t *testing.T) {

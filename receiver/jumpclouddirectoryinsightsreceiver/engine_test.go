@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/adapter"
@@ -178,55 +179,82 @@ func TestEveryOrganizationFailingIsPermanent(t *testing.T) {
 	assert.Contains(t, msg, "organization y")
 }
 
+// A 429 of one organization pauses every stream for its Retry-After (the API's rate limit is
+// the account's): on virtual time, no request of any organization starts during that second,
+// and collection resumes right after it.
 func TestTooManyRequestsPausesEveryStream(t *testing.T) {
 	t.Parallel()
-	orgs := []string{"org-1", "org-2"}
-	msp, url := startMSP(t, orgs, "")
-	now := time.Now().UTC()
-	for _, org := range orgs {
-		require.NoError(t, msp.Org(org).Generate(3000, now.Add(-time.Hour), now.Add(-time.Minute)))
-	}
-	require.NoError(t, msp.Org("org-1").InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: 429, RetryAfter: "1"}))
-	cfg := testConfig(url)
-	cfg.OrgID = orgs
-	cfg.PageSize = 100
-	cfg.MaxConcurrentRequests = 2
-	cfg.InitialLookback = time.Hour + time.Minute
-	sink := new(consumertest.LogsSink)
-	startReceiver(t, cfg, newStatusHost(), sink)
-	waitFor(t, 30*time.Second, func() bool { return sink.LogRecordCount() >= 6000 }, "stalled")
-
-	var throttled time.Time
-	for _, rq := range msp.Org("org-1").Requests() {
-		if rq.Status == 429 {
-			throttled = rq.Time
+	synctest.Test(t, func(t *testing.T) {
+		orgs := []string{"org-1", "org-2"}
+		msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 21}, orgs, "")
+		now := time.Now().UTC()
+		for _, org := range orgs {
+			require.NoError(t, msp.Org(org).Generate(3000, now.Add(-time.Hour), now.Add(-time.Minute)))
 		}
-	}
-	require.False(t, throttled.IsZero())
-	// Requests already on their way may finish; none may start during the pause.
-	for _, org := range orgs {
-		for _, rq := range msp.Org(org).Requests() {
-			if d := rq.Time.Sub(throttled); d > 100*time.Millisecond && d < 900*time.Millisecond {
-				t.Errorf("%s started a request %s after the 429 of org-1 (Retry-After: 1)", org, d)
+		require.NoError(t, msp.Org("org-1").InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: 429, RetryAfter: "1"}))
+		cfg := testConfig(virtualURL)
+		cfg.OrgID = orgs
+		cfg.PageSize = 100
+		cfg.MaxConcurrentRequests = 2
+		cfg.InitialLookback = time.Hour + time.Minute
+		sink := new(consumertest.LogsSink)
+		startVirtualReceiver(t, cfg, newStatusHost(), sink, msp)
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		require.Equal(t, 6000, sink.LogRecordCount())
+
+		var throttled time.Time
+		for _, rq := range msp.Org("org-1").Requests() {
+			if rq.Status == 429 {
+				require.True(t, throttled.IsZero(), "one 429")
+				throttled = rq.Time
 			}
 		}
-	}
+		require.False(t, throttled.IsZero())
+		// Requests take no virtual time: none may start during the pause, and the first one
+		// after it starts when it ends.
+		var resumed time.Time
+		for _, org := range orgs {
+			after := 0
+			for _, rq := range msp.Org(org).Requests() {
+				d := rq.Time.Sub(throttled)
+				assert.False(t, d > 0 && d < time.Second, "%s started a request %s after the 429 of org-1 (Retry-After: 1)", org, d)
+				if d > 0 {
+					after++
+					if resumed.IsZero() || rq.Time.Before(resumed) {
+						resumed = rq.Time
+					}
+				}
+			}
+			assert.Positive(t, after, "%s still had pages to read after the 429", org)
+		}
+		assert.Equal(t, time.Second, resumed.Sub(throttled), "collection resumes when the pause ends")
+	})
 }
 
+// max_requests_per_second 10 (burst 1), on virtual time: 4 workers paging a backlog send one
+// request every 100 ms exactly, never two closer.
 func TestMaxRequestsPerSecondCapsTheRate(t *testing.T) {
 	t.Parallel()
-	sim, url := startSim(t, jumpcloudsim.Config{})
-	require.NoError(t, sim.Generate(5000, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
-	cfg := testConfig(url)
-	cfg.PageSize = 10
-	cfg.MaxRequestsPerSecond = 10
-	cfg.MaxConcurrentRequests = 4
-	begin := time.Now()
-	r := startReceiver(t, cfg, newStatusHost(), consumertest.NewNop())
-	waitFor(t, 10*time.Second, func() bool { return sim.Stats().Requests >= 8 }, "no requests")
-	require.NoError(t, r.Shutdown(context.Background()))
-	elapsed := time.Since(begin)
-	assert.LessOrEqual(t, float64(sim.Stats().Requests), 1+10*elapsed.Seconds()+1, "at most 10 requests per second (burst 1)")
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{})
+		require.NoError(t, sim.Generate(5000, time.Now().Add(-time.Hour), time.Now().Add(-time.Minute)))
+		cfg := testConfig(virtualURL)
+		cfg.PageSize = 10
+		cfg.MaxRequestsPerSecond = 10
+		cfg.MaxConcurrentRequests = 4
+		begin := time.Now()
+		r := startVirtualReceiver(t, cfg, newStatusHost(), consumertest.NewNop(), sim)
+		time.Sleep(2*time.Second + 50*time.Millisecond)
+		synctest.Wait()
+		require.NoError(t, r.Shutdown(context.Background()))
+		reqs := sim.Requests()
+		assert.Len(t, reqs, 21, "at most 10 requests per second (burst 1): at 0, 100 ms, ..., 2 s")
+		for i := 1; i < len(reqs); i++ {
+			assert.Equal(t, 100*time.Millisecond, reqs[i].Time.Sub(reqs[i-1].Time), "request %d", i)
+		}
+		assert.Equal(t, begin, reqs[0].Time, "the first request at once")
+	})
 }
 
 // A page larger than one delivery batch is committed batch by batch: a stop in the middle of a

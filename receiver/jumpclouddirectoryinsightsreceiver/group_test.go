@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -26,99 +26,104 @@ func manyOrgs(n int) []string {
 	return orgs
 }
 
-// proxiedGroupConfig is a live configuration collecting orgs through srv (a test proxy in front
-// of an MSP simulator), closed at cleanup.
-func proxiedGroupConfig(t *testing.T, srv *httptest.Server, orgs []string) *Config {
-	t.Cleanup(srv.Close)
-	cfg := liveConfig(srv.URL + jumpcloudsim.BasePath)
-	cfg.OrgID = orgs
-	cfg.MaxConcurrentRequests = 4
-	return cfg
+// grouped is the number of streams waiting for the shared probe.
+func grouped(r *diReceiver) int {
+	r.group.mu.Lock()
+	defer r.group.mu.Unlock()
+	return len(r.group.waiting)
 }
 
-// waitGrouped waits until n streams wait for the shared probe.
-func waitGrouped(t *testing.T, r *diReceiver, n int) {
-	t.Helper()
-	waitFor(t, 30*time.Second, func() bool {
-		r.group.mu.Lock()
-		defer r.group.mu.Unlock()
-		return len(r.group.waiting) >= n
-	}, "the organizations never all waited for the shared probe")
-}
-
-// 300 organizations behind one MSP key, caught up: an idle poll costs ceil(300/100) = 3 shared
-// counts, not 300 requests (<= 0.2 requests per organization and poll); an event in one of
-// them is found by halving its group and delivered once, in its organization's ResourceLogs.
+// 300 organizations behind one MSP key, caught up, with the shipped poll, settle and overlap
+// (virtual time): an idle poll costs exactly ceil(300/100) = 3 shared counts, not 300 requests;
+// an event in one of them is found by halving its group and delivered once, in its
+// organization's ResourceLogs.
 func TestManyOrganizationsShareIdleProbes(t *testing.T) {
 	t.Parallel()
-	orgs := manyOrgs(300)
-	msp, url := startMSP(t, orgs, "")
-	now := time.Now().UTC()
-	for _, org := range orgs[:30] {
-		require.NoError(t, msp.Org(org).Generate(3, now.Add(-2*time.Second), now))
-	}
-	cfg := liveConfig(url)
-	cfg.OrgID = orgs
-	cfg.MaxConcurrentRequests = 4
-	cfg.InitialLookback = 3 * time.Second
-	sink := new(consumertest.LogsSink)
-	r := startReceiver(t, cfg, newStatusHost(), sink)
-	waitFor(t, 30*time.Second, func() bool { return sink.LogRecordCount() >= 90 }, "backfill never arrived")
-	waitGrouped(t, r, len(orgs))
-
-	before, start := msp.Requests(), time.Now()
-	require.Never(t, func() bool { return sink.LogRecordCount() > 90 }, 2*time.Second, 50*time.Millisecond)
-	polls := time.Since(start).Seconds() / cfg.PollInterval.Seconds()
-	perOrgPerPoll := float64(msp.Requests()-before) / polls / float64(len(orgs))
-	t.Logf("idle: %d requests in %.0f polls for %d organizations: %.4f per organization and poll", msp.Requests()-before, polls, len(orgs), perOrgPerPoll)
-	assert.LessOrEqual(t, perOrgPerPoll, 0.2)
-	assert.Positive(t, msp.SharedCounts())
-
-	live := orgs[123]
-	ts := time.Now().UTC()
-	require.NoError(t, msp.Org(live).Generate(5, ts.Add(-time.Millisecond), ts))
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 95 }, "the new events were not found")
-	got := recordsByOrganization(t, sink.AllLogs())
-	n := 0
-	for _, org := range got {
-		if org == live {
-			n++
+	synctest.Test(t, func(t *testing.T) {
+		orgs := manyOrgs(300)
+		msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 21}, orgs, "")
+		now := time.Now().UTC()
+		for _, org := range orgs[:30] {
+			require.NoError(t, msp.Org(org).Generate(3, now.Add(-2*time.Second), now))
 		}
-	}
-	assert.Equal(t, 5, n, "each new event once, in its organization's ResourceLogs")
-	require.NoError(t, r.Shutdown(context.Background()))
+		cfg := shippedLiveConfig()
+		cfg.OrgID = orgs
+		cfg.MaxConcurrentRequests = 4
+		cfg.InitialLookback = 3 * time.Second
+		sink := new(consumertest.LogsSink)
+		r := startVirtualReceiver(t, cfg, newStatusHost(), sink, msp)
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, 90, sink.LogRecordCount(), "backfill")
+		require.Equal(t, len(orgs), grouped(r), "every organization waits for the shared probe")
+
+		const polls = 20
+		before, shared := msp.Requests(), msp.SharedCounts()
+		time.Sleep(polls * cfg.PollInterval)
+		synctest.Wait()
+		requests := msp.Requests() - before
+		t.Logf("idle: %d requests (%d shared counts) in %d polls for %d organizations", requests, msp.SharedCounts()-shared, polls, len(orgs))
+		assert.Equal(t, int64(polls*3), requests, "3 shared counts per idle poll")
+		assert.Equal(t, int64(polls*3), msp.SharedCounts()-shared)
+		assert.Equal(t, 90, sink.LogRecordCount())
+		assert.Equal(t, len(orgs), grouped(r))
+
+		live := orgs[123]
+		ts := time.Now().UTC()
+		require.NoError(t, msp.Org(live).Generate(5, ts.Add(-time.Millisecond), ts))
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, 95, sink.LogRecordCount(), "the new events were found")
+		got := recordsByOrganization(t, sink.AllLogs())
+		n := 0
+		for _, org := range got {
+			if org == live {
+				n++
+			}
+		}
+		assert.Equal(t, 5, n, "each new event once, in its organization's ResourceLogs")
+		require.NoError(t, r.Shutdown(context.Background()))
+	})
 }
 
 // An organization refused inside a shared count (here it starts answering 400) is isolated by
 // halving, named in the status, and the others keep collecting.
 func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
 	t.Parallel()
-	orgs := manyOrgs(40)
-	msp, url := startMSP(t, orgs, "")
-	cfg := liveConfig(url)
-	cfg.OrgID = orgs
-	cfg.MaxConcurrentRequests = 4
-	host := newStatusHost()
-	sink := new(consumertest.LogsSink)
-	r := startReceiver(t, cfg, host, sink)
-	waitGrouped(t, r, len(orgs))
+	synctest.Test(t, func(t *testing.T) {
+		orgs := manyOrgs(40)
+		msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 21}, orgs, "")
+		cfg := liveConfig(virtualURL)
+		cfg.OrgID = orgs
+		cfg.MaxConcurrentRequests = 4
+		host := newStatusHost()
+		sink := new(consumertest.LogsSink)
+		r := startVirtualReceiver(t, cfg, host, sink, msp)
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, len(orgs), grouped(r), "every organization waits for the shared probe")
 
-	bad := orgs[17]
-	require.NoError(t, msp.Org(bad).InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusBadRequest, Message: "organization not reachable", Times: 1 << 20}))
-	waitFor(t, 10*time.Second, func() bool {
+		bad := orgs[17]
+		require.NoError(t, msp.Org(bad).InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusBadRequest, Message: "organization not reachable", Times: 1 << 20}))
+		time.Sleep(2 * cfg.PollInterval)
+		synctest.Wait()
 		ev := host.Last()
-		return ev != nil && ev.Status() == componentstatus.StatusRecoverableError
-	}, "the bad organization was not named")
-	assert.Contains(t, host.Last().Err().Error(), "organization "+bad)
+		require.NotNil(t, ev)
+		require.Equal(t, componentstatus.StatusRecoverableError, ev.Status(), "the bad organization is named")
+		assert.Contains(t, ev.Err().Error(), "organization "+bad)
 
-	// The others still collect: a new event in another organization arrives.
-	other := orgs[3]
-	ts := time.Now().UTC()
-	require.NoError(t, msp.Org(other).Generate(2, ts.Add(-time.Millisecond), ts))
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 2 }, "the other organizations stopped")
-	st, et := r.status.streamState(streamSpec{orgID: bad})
-	assert.Equal(t, stateError, st)
-	assert.Equal(t, errThirdPartyConfig, et)
+		// The others still collect: a new event in another organization arrives, once.
+		other := orgs[3]
+		ts := time.Now().UTC()
+		require.NoError(t, msp.Org(other).Generate(2, ts.Add(-time.Millisecond), ts))
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		assert.Equal(t, 2, sink.LogRecordCount(), "the other organizations still collect")
+		st, et := r.status.streamState(streamSpec{orgID: bad})
+		assert.Equal(t, stateError, st)
+		assert.Equal(t, errThirdPartyConfig, et)
+		assert.Equal(t, len(orgs)-1, grouped(r), "the others wait for the shared probe again")
+	})
 }
 
 // A derived count (the group's minus its left half's) can come out too low: here an event of the
@@ -127,44 +132,56 @@ func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
 // right organization must not be skipped on the derived count: its late event arrives.
 func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
 	t.Parallel()
-	orgs := manyOrgs(2)
-	msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 23}, orgs, "")
-	var armed atomic.Bool
-	var stage atomic.Int32
-	add := func(org, id string, ts time.Time) {
-		raw := `{"id":"` + id + `","service":"directory","timestamp":"` + ts.UTC().Format(time.RFC3339Nano) + `"}`
-		assert.NoError(t, msp.Org(org).AddEvent([]byte(raw), time.Now()))
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == jumpcloudsim.CountPath && armed.Load() {
-			q, ok := countQuery(w, r)
-			if !ok {
-				return
-			}
-			heads := r.Header.Values("x-org-id")
-			switch {
-			case len(heads) == 2 && stage.CompareAndSwap(0, 1):
-				add(orgs[1], "late-right", q.StartTime.Add(time.Millisecond))
-			case len(heads) == 1 && heads[0] == orgs[0] && stage.CompareAndSwap(1, 2):
-				add(orgs[0], "new-left", q.EndTime.Add(-time.Millisecond))
-			}
+	synctest.Test(t, func(t *testing.T) {
+		orgs := manyOrgs(2)
+		msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 23}, orgs, "")
+		var armed atomic.Bool
+		var stage atomic.Int32
+		add := func(org, id string, ts time.Time) {
+			raw := `{"id":"` + id + `","service":"directory","timestamp":"` + ts.UTC().Format(time.RFC3339Nano) + `"}`
+			assert.NoError(t, msp.Org(org).AddEvent([]byte(raw), time.Now()))
 		}
-		msp.ServeHTTP(w, r)
-	}))
-	cfg := proxiedGroupConfig(t, srv, orgs)
-	cfg.SettleDelay = 500 * time.Millisecond
-	cfg.InitialLookback = 2 * time.Minute
-	sink := new(consumertest.LogsSink)
-	r := startReceiver(t, cfg, newStatusHost(), sink)
-	waitGrouped(t, r, len(orgs))
-	// manyOrgs sorts orgs[0] first: it is the left half. Past the first shared skip, which
-	// aligns the members' probe ranges (the late event is at the start of both).
-	shared := msp.SharedCounts()
-	waitFor(t, 10*time.Second, func() bool { return msp.SharedCounts() >= shared+2 }, "no shared counts")
-	armed.Store(true)
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 2 }, "the right organization's late event never arrived")
-	assert.Equal(t, int32(2), stage.Load(), "the left half was counted after the group")
-	assert.ElementsMatch(t, []string{"late-right", "new-left"}, recordIDs(sink.AllLogs()))
+		api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == jumpcloudsim.CountPath && armed.Load() {
+				q, ok := countQuery(w, r)
+				if !ok {
+					return
+				}
+				heads := r.Header.Values("x-org-id")
+				switch {
+				case len(heads) == 2 && stage.CompareAndSwap(0, 1):
+					add(orgs[1], "late-right", q.StartTime.Add(time.Millisecond))
+				case len(heads) == 1 && heads[0] == orgs[0] && stage.CompareAndSwap(1, 2):
+					add(orgs[0], "new-left", q.EndTime.Add(-time.Millisecond))
+				}
+			}
+			msp.ServeHTTP(w, r)
+		})
+		cfg := liveConfig(virtualURL)
+		cfg.OrgID = orgs
+		cfg.MaxConcurrentRequests = 4
+		cfg.SettleDelay = 500 * time.Millisecond
+		cfg.InitialLookback = 2 * time.Minute
+		sink := new(consumertest.LogsSink)
+		r := startVirtualReceiver(t, cfg, newStatusHost(), sink, api)
+		// manyOrgs sorts orgs[0] first: it is the left half. Past the first shared skip, which
+		// aligns the members' probe ranges (the late event is at the start of both).
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, len(orgs), grouped(r), "both organizations wait for the shared probe")
+		shared := msp.SharedCounts()
+		time.Sleep(2 * cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, shared+2, msp.SharedCounts(), "one shared count per poll")
+		armed.Store(true)
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		assert.Equal(t, int32(2), stage.Load(), "the left half was counted after the group")
+		assert.ElementsMatch(t, []string{"late-right", "new-left"}, recordIDs(sink.AllLogs()), "the right organization's late event arrives, each event once")
+		time.Sleep(10 * cfg.PollInterval)
+		synctest.Wait()
+		assert.Equal(t, 2, sink.LogRecordCount(), "once")
+	})
 }
 
 // A shared count below what the members delivered (an API that under-counts several
@@ -172,32 +189,47 @@ func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
 // step, and new events still arrive.
 func TestSharedCountBelowDeliveredReleasesTheGroup(t *testing.T) {
 	t.Parallel()
-	orgs := manyOrgs(2)
-	msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 26}, orgs, "")
-	now := time.Now().UTC()
-	for _, org := range orgs {
-		require.NoError(t, msp.Org(org).Generate(5, now.Add(-time.Second), now))
-	}
-	var armed atomic.Bool
-	var undercounted atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == jumpcloudsim.CountPath && armed.Load() && len(r.Header.Values("x-org-id")) > 1 {
-			undercounted.Add(1)
-			_, _ = io.WriteString(w, `{"count": 0}`)
-			return
+	synctest.Test(t, func(t *testing.T) {
+		orgs := manyOrgs(2)
+		msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 26}, orgs, "")
+		now := time.Now().UTC()
+		for _, org := range orgs {
+			require.NoError(t, msp.Org(org).Generate(5, now.Add(-time.Second), now))
 		}
-		msp.ServeHTTP(w, r)
-	}))
-	cfg := proxiedGroupConfig(t, srv, orgs)
-	cfg.InitialLookback = 3 * time.Second
-	sink := new(consumertest.LogsSink)
-	r := startReceiver(t, cfg, newStatusHost(), sink)
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 10 }, "backfill never arrived")
-	waitGrouped(t, r, len(orgs))
-	armed.Store(true)
-	waitFor(t, 10*time.Second, func() bool { return undercounted.Load() > 0 }, "no shared count")
-	ts := time.Now().UTC()
-	require.NoError(t, msp.Org(orgs[1]).Generate(1, ts.Add(-time.Millisecond), ts))
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 11 }, "the group stayed parked")
-	require.Never(t, func() bool { return sink.LogRecordCount() > 11 }, 300*time.Millisecond, 50*time.Millisecond, "once")
+		var armed atomic.Bool
+		var undercounted atomic.Int64
+		api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == jumpcloudsim.CountPath && armed.Load() && len(r.Header.Values("x-org-id")) > 1 {
+				undercounted.Add(1)
+				_, _ = io.WriteString(w, `{"count": 0}`)
+				return
+			}
+			msp.ServeHTTP(w, r)
+		})
+		cfg := liveConfig(virtualURL)
+		cfg.OrgID = orgs
+		cfg.MaxConcurrentRequests = 4
+		cfg.InitialLookback = 3 * time.Second
+		sink := new(consumertest.LogsSink)
+		r := startVirtualReceiver(t, cfg, newStatusHost(), sink, api)
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, 10, sink.LogRecordCount(), "backfill")
+		require.Equal(t, len(orgs), grouped(r), "both organizations wait for the shared probe")
+
+		armed.Store(true)
+		time.Sleep(cfg.PollInterval)
+		synctest.Wait()
+		require.Positive(t, undercounted.Load(), "a shared count")
+		// Released, not parked for good: a new event still arrives, once.
+		ts := time.Now().UTC()
+		require.NoError(t, msp.Org(orgs[1]).Generate(1, ts.Add(-time.Millisecond), ts))
+		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+		synctest.Wait()
+		require.Equal(t, 11, sink.LogRecordCount(), "the group stayed parked")
+		time.Sleep(10 * cfg.PollInterval)
+		synctest.Wait()
+		assert.Equal(t, 11, sink.LogRecordCount(), "once")
+		assert.Greater(t, undercounted.Load(), int64(1), "the members were grouped again")
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -100,31 +99,37 @@ func TestLiveFlowWithLateEventsReadsEachEventAboutOnce(t *testing.T) {
 	})
 }
 
-// Idle: one request per poll (the probe's count); the window is skipped.
+// Idle, with the shipped poll, settle and overlap (virtual time): exactly one request per poll
+// (the probe's count); the window is skipped.
 func TestIdlePollCostsOneCount(t *testing.T) {
 	t.Parallel()
-	sim, url := startSim(t, jumpcloudsim.Config{Seed: 4})
-	require.NoError(t, sim.Generate(50, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
-	cfg := liveConfig(url)
-	cfg.InitialLookback = 2 * time.Minute
-	cfg.PollInterval = 25 * time.Millisecond // the 20 idle polls counted below in half a second
-	sink := new(consumertest.LogsSink)
-	startReceiver(t, cfg, newStatusHost(), sink)
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 50 }, "backfill never arrived")
-	waitForMorePolls(t, sim, 3) // past the first probes
-	before := len(sim.Requests())
-	waitForMorePolls(t, sim, 20)
-	var events, counts int
-	for _, rq := range sim.Requests()[before:] {
-		if rq.Path == jumpcloudsim.CountPath {
-			counts++
-		} else {
-			events++
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{Seed: 4})
+		require.NoError(t, sim.Generate(50, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
+		cfg := shippedLiveConfig()
+		cfg.InitialLookback = 2 * time.Minute
+		sink := new(consumertest.LogsSink)
+		startVirtualReceiver(t, cfg, newStatusHost(), sink, sim)
+		time.Sleep(cfg.SettleDelay + 3*cfg.PollInterval) // past the backfill and the first probes
+		synctest.Wait()
+		require.Equal(t, 50, sink.LogRecordCount(), "backfill")
+
+		const polls = 20
+		before := len(sim.Requests())
+		time.Sleep(polls * cfg.PollInterval)
+		synctest.Wait()
+		var events, counts int
+		for _, rq := range sim.Requests()[before:] {
+			if rq.Path == jumpcloudsim.CountPath {
+				counts++
+			} else {
+				events++
+			}
 		}
-	}
-	assert.Zero(t, events, "nothing new: no /events request")
-	assert.GreaterOrEqual(t, counts, 20)
-	assert.Equal(t, 50, sink.LogRecordCount())
+		assert.Zero(t, events, "nothing new: no /events request")
+		assert.Equal(t, polls, counts, "one count per poll")
+		assert.Equal(t, 50, sink.LogRecordCount())
+	})
 }
 
 // countFaultHandler answers /events/count with fault(w) (false: the simulator answers), every
@@ -315,12 +320,11 @@ func (p *probeTrap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.sim.ServeHTTP(w, r)
 }
 
-// config serves the trap on loopback and returns a live configuration that collects through it
-// (settle 500 ms: the trap's late event is well before the probe's end).
-func (p *probeTrap) config(t *testing.T) *Config {
-	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
-	cfg := liveConfig(srv.URL + jumpcloudsim.BasePath)
+// config is a live configuration that collects through the trap, answered in process
+// (startVirtualReceiver, in a synctest bubble); settle 500 ms: the trap's late event is well
+// before the probe's end.
+func (p *probeTrap) config() *Config {
+	cfg := liveConfig(virtualURL)
 	cfg.SettleDelay = 500 * time.Millisecond
 	cfg.InitialLookback = 2 * time.Minute
 	return cfg
@@ -345,11 +349,19 @@ func countQuery(w http.ResponseWriter, r *http.Request) (countedRange, bool) {
 	return q, true
 }
 
-// caughtUp waits until the receiver polls with counts alone (it delivered want events).
-func caughtUp(t *testing.T, sim *jumpcloudsim.Server, sink *consumertest.LogsSink, want int) {
+// caughtUp lets virtual time pass until the receiver polls with counts alone: it delivered
+// want events and probes the overlap with counts.
+func caughtUp(t *testing.T, cfg *Config, sim *jumpcloudsim.Server, sink *consumertest.LogsSink, want int) {
 	t.Helper()
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= want }, "backfill never arrived")
-	waitForMorePolls(t, sim, 3)
+	time.Sleep(cfg.SettleDelay + 3*cfg.PollInterval)
+	synctest.Wait()
+	require.Equal(t, want, sink.LogRecordCount(), "backfill")
+	before := len(sim.Requests())
+	time.Sleep(3 * cfg.PollInterval)
+	synctest.Wait()
+	for _, rq := range sim.Requests()[before:] {
+		require.Equal(t, jumpcloudsim.CountPath, rq.Path, "caught up: counts alone")
+	}
 }
 
 // A late event visible when its range is counted, and an event of the window that becomes
@@ -359,28 +371,36 @@ func caughtUp(t *testing.T, sim *jumpcloudsim.Server, sink *consumertest.LogsSin
 // again once the window is read.
 func TestLateEventIsNotHiddenByAnEventOfTheWindow(t *testing.T) {
 	t.Parallel()
-	sim, _ := startSim(t, jumpcloudsim.Config{Seed: 21})
-	require.NoError(t, sim.Generate(20, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
-	trap := &probeTrap{sim: sim, lateID: "late-hidden"}
-	var windowEvent atomic.Bool
-	trap.after = func(_ http.ResponseWriter, r *http.Request, n int) bool {
-		if n == 1 && r.URL.Path == jumpcloudsim.EventsPath && !windowEvent.Swap(true) {
-			// The window is read: an event at its end has just become visible.
-			ts := trap.end.Load().Add(-time.Millisecond).UTC().Format(time.RFC3339Nano)
-			assert.NoError(t, sim.AddEvent([]byte(`{"id":"in-window","service":"directory","timestamp":"`+ts+`"}`), time.Time{}))
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{Seed: 21})
+		require.NoError(t, sim.Generate(20, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
+		trap := &probeTrap{sim: sim, lateID: "late-hidden"}
+		var windowEvent atomic.Bool
+		trap.after = func(_ http.ResponseWriter, r *http.Request, n int) bool {
+			if n == 1 && r.URL.Path == jumpcloudsim.EventsPath && !windowEvent.Swap(true) {
+				// The window is read: an event at its end has just become visible.
+				ts := trap.end.Load().Add(-time.Millisecond).UTC().Format(time.RFC3339Nano)
+				assert.NoError(t, sim.AddEvent([]byte(`{"id":"in-window","service":"directory","timestamp":"`+ts+`"}`), time.Time{}))
+			}
+			return false
 		}
-		return false
-	}
-	cfg := trap.config(t)
-	sink := new(consumertest.LogsSink)
-	startReceiver(t, cfg, newStatusHost(), sink)
-	caughtUp(t, sim, sink, 20)
-	trap.armed.Store(true)
-	waitFor(t, 10*time.Second, func() bool { return sink.LogRecordCount() >= 22 }, "the late event never arrived")
-	ids := recordIDs(sink.AllLogs())
-	assert.Contains(t, ids, "late-hidden")
-	assert.Contains(t, ids, "in-window")
-	assert.Len(t, ids, 22, "every event once")
+		cfg := trap.config()
+		sink := new(consumertest.LogsSink)
+		startVirtualReceiver(t, cfg, newStatusHost(), sink, trap)
+		caughtUp(t, cfg, sim, sink, 20)
+		trap.armed.Store(true)
+		time.Sleep(cfg.SettleDelay + 3*cfg.PollInterval)
+		synctest.Wait()
+		require.True(t, trap.sprung.Load(), "the trap sprang")
+		require.True(t, windowEvent.Load(), "the window was read after the trap's count")
+		ids := recordIDs(sink.AllLogs())
+		assert.Contains(t, ids, "late-hidden")
+		assert.Contains(t, ids, "in-window")
+		assert.Len(t, ids, 22, "every event once")
+		time.Sleep(cfg.Overlap + cfg.SettleDelay)
+		synctest.Wait()
+		assert.Equal(t, 22, sink.LogRecordCount(), "every event once, past the overlap")
+	})
 }
 
 // Stopped (kill -9) once the window of a poll that counted a late event is stored and before
@@ -388,47 +408,54 @@ func TestLateEventIsNotHiddenByAnEventOfTheWindow(t *testing.T) {
 // stays open until its re-read is stored).
 func TestKillBeforeTheReReadKeepsTheLateEvent(t *testing.T) {
 	t.Parallel()
-	sim, _ := startSim(t, jumpcloudsim.Config{Seed: 22})
-	require.NoError(t, sim.Generate(20, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
-	st := newMemStorage()
-	trap := &probeTrap{sim: sim, lateID: "late-killed"}
-	var killed, restarted atomic.Bool
-	dead := make(chan struct{}) // closed once the collector is stopped
-	trap.after = func(w http.ResponseWriter, r *http.Request, n int) bool {
-		if n == 1 || restarted.Load() {
-			return false // the window's read, or after the restart
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{Seed: 22})
+		require.NoError(t, sim.Generate(20, time.Now().Add(-time.Minute), time.Now().Add(-30*time.Second)))
+		st := newMemStorage()
+		trap := &probeTrap{sim: sim, lateID: "late-killed"}
+		var killed, restarted atomic.Bool
+		dead := make(chan struct{}) // closed once the collector is stopped
+		trap.after = func(w http.ResponseWriter, r *http.Request, n int) bool {
+			if n == 1 || restarted.Load() {
+				return false // the window's read, or after the restart
+			}
+			// From the request after the window's read (a count or the re-read) on, the
+			// collector is dead: storage keeps what it held, no request gets an answer.
+			st.frozen.Store(true)
+			killed.Store(true)
+			select {
+			case <-r.Context().Done():
+			case <-dead:
+			}
+			http.Error(w, "killed", http.StatusServiceUnavailable)
+			return true
 		}
-		// From the request after the window's read (a count or the re-read) on, the collector
-		// is dead: storage keeps what it held, no request gets an answer.
-		st.frozen.Store(true)
-		killed.Store(true)
-		select {
-		case <-r.Context().Done():
-		case <-dead:
-		case <-time.After(10 * time.Second):
-		}
-		http.Error(w, "killed", http.StatusServiceUnavailable)
-		return true
-	}
-	cfg := trap.config(t)
-	host := newStatusHost()
-	cfg.StorageID = ptr(addMemStorage(host, st))
-	first := new(consumertest.LogsSink)
-	r := startReceiver(t, cfg, host, first)
-	caughtUp(t, sim, first, 20)
-	trap.armed.Store(true)
-	waitFor(t, 10*time.Second, killed.Load, "the trap never sprang")
-	require.NoError(t, r.Shutdown(t.Context()))
-	close(dead)
-	assert.NotContains(t, recordIDs(first.AllLogs()), "late-killed", "delivered before the kill")
+		cfg := trap.config()
+		host := newStatusHost()
+		cfg.StorageID = ptr(addMemStorage(host, st))
+		first := new(consumertest.LogsSink)
+		r := startVirtualReceiver(t, cfg, host, first, trap)
+		caughtUp(t, cfg, sim, first, 20)
+		trap.armed.Store(true)
+		time.Sleep(cfg.SettleDelay + 3*cfg.PollInterval)
+		synctest.Wait()
+		require.True(t, killed.Load(), "the trap sprang")
+		require.NoError(t, r.Shutdown(t.Context()))
+		close(dead)
+		assert.NotContains(t, recordIDs(first.AllLogs()), "late-killed", "delivered before the kill")
+		assert.Equal(t, 20, first.LogRecordCount())
 
-	st.frozen.Store(false)
-	restarted.Store(true)
-	second := new(consumertest.LogsSink)
-	startReceiver(t, cfg, host, second)
-	waitFor(t, 10*time.Second, func() bool { return first.LogRecordCount()+second.LogRecordCount() >= 21 },
-		"the late event never arrived after the restart")
-	assert.Contains(t, recordIDs(second.AllLogs()), "late-killed")
+		st.frozen.Store(false)
+		restarted.Store(true)
+		second := new(consumertest.LogsSink)
+		startVirtualReceiver(t, cfg, host, second, trap)
+		time.Sleep(cfg.SettleDelay + 3*cfg.PollInterval)
+		synctest.Wait()
+		assert.Equal(t, []string{"late-killed"}, recordIDs(second.AllLogs()), "the late event, once, after the restart")
+		time.Sleep(cfg.Overlap + cfg.SettleDelay)
+		synctest.Wait()
+		assert.Equal(t, 1, second.LogRecordCount(), "nothing else, past the overlap")
+	})
 }
 
 // /events/count fails throughout, so each range is re-read once instead of probed: only once it

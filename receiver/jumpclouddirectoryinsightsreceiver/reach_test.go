@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -55,50 +56,64 @@ func waitStatus(t *testing.T, host *statustest.Host, want componentstatus.Status
 	return host.Last()
 }
 
+// A backfill and a live flow with a service account whose tokens live 1 s (virtual time; the
+// simulator serves the token endpoint in process too): each token is renewed a quarter of its
+// lifetime before it expires, a revoked token is refused once and renewed, and every event
+// arrives exactly once.
 func TestServiceAccountDeliversEveryEventOnceWithRenewedTokens(t *testing.T) {
 	t.Parallel()
-	sim, url := startSim(t, jumpcloudsim.Config{
-		Seed: 21, ClientID: testClientID, ClientSecret: testClientSecret, TokenTTL: time.Second,
-	})
-	now := time.Now().UTC()
-	start := now.Add(-time.Hour)
-	require.NoError(t, sim.Generate(5000, start, now.Add(-time.Minute)))
-	cfg := serviceAccountConfig(sim, url)
-	cfg.InitialLookback = time.Hour + time.Minute
-	cfg.PageSize = 500
-	host := newStatusHost()
-	sink := new(consumertest.LogsSink)
-	startReceiver(t, cfg, host, sink)
-	waitFor(t, 30*time.Second, func() bool { return sink.LogRecordCount() >= 5000 }, "backfill never arrived")
+	synctest.Test(t, func(t *testing.T) {
+		sim := newVirtualSim(jumpcloudsim.Config{
+			Seed: 21, ClientID: testClientID, ClientSecret: testClientSecret, TokenTTL: time.Second,
+		})
+		now := time.Now().UTC()
+		start := now.Add(-time.Hour)
+		require.NoError(t, sim.Generate(5000, start, now.Add(-time.Minute)))
+		cfg := serviceAccountConfig(sim, virtualURL)
+		cfg.InitialLookback = time.Hour + time.Minute
+		cfg.PageSize = 500
+		host := newStatusHost()
+		sink := new(consumertest.LogsSink)
+		startVirtualReceiver(t, cfg, host, sink, sim)
+		synctest.Wait()
+		require.Equal(t, 5000, sink.LogRecordCount(), "the backfill is delivered before any time passes")
+		require.Equal(t, int64(1), sim.Stats().TokensIssued)
 
-	// Keep polling past several token lifetimes: each token is renewed before it expires.
-	waitFor(t, 15*time.Second, func() bool { return sim.Stats().TokensIssued >= 3 }, "tokens were not renewed")
-	// A revoked token: the next request gets 401, the receiver renews the token and resends.
-	sim.RevokeTokens()
-	live := time.Now().UTC()
-	require.NoError(t, sim.Generate(300, live, live.Add(300*time.Millisecond)))
-	want, _ := expectedIDs(t, sim, start, live.Add(time.Second))
-	require.Len(t, want, 5300)
-	waitFor(t, 30*time.Second, func() bool { return sink.LogRecordCount() >= len(want) }, "events after the revocation never arrived")
-	require.Eventually(t, func() bool {
+		// Keep polling past several token lifetimes: each token is renewed 250 ms before it
+		// expires (at 750 ms, 1.5 s, 2.25 s), never refused.
+		time.Sleep(2500 * time.Millisecond)
+		synctest.Wait()
+		st := sim.Stats()
+		assert.Equal(t, int64(4), st.TokensIssued, "tokens renewed every 750 ms")
+		assert.Equal(t, st.TokensIssued, st.TokenRequests)
+		assert.Zero(t, st.ByStatus[http.StatusUnauthorized], "a token is renewed before it expires")
+
+		// A revoked token: the next request gets 401, the receiver renews the token and resends.
+		sim.RevokeTokens()
+		live := time.Now().UTC()
+		require.NoError(t, sim.Generate(300, live, live.Add(300*time.Millisecond)))
+		want, _ := expectedIDs(t, sim, start, live.Add(time.Second))
+		require.Len(t, want, 5300)
+		time.Sleep(1100 * time.Millisecond) // polled past the last event once more
+		synctest.Wait()
 		r := sim.Requests()
-		return r[len(r)-1].Time.After(live.Add(time.Second)) // polled past the last event once more
-	}, 10*time.Second, 10*time.Millisecond)
-	// Every event exactly once; the order may differ inside a millisecond that a window
-	// boundary splits (the API orders by millisecond and id, windows cut at full precision).
-	got := recordIDs(sink.AllLogs())
-	slices.Sort(want)
-	slices.Sort(got)
-	assertSameSequence(t, want, got)
+		require.True(t, r[len(r)-1].Time.After(live.Add(time.Second)), "polled past the live events")
+		// Every event exactly once; the order may differ inside a millisecond that a window
+		// boundary splits (the API orders by millisecond and id, windows cut at full precision).
+		got := recordIDs(sink.AllLogs())
+		slices.Sort(want)
+		slices.Sort(got)
+		assertSameSequence(t, want, got)
 
-	st := sim.Stats()
-	assert.GreaterOrEqual(t, st.ByStatus[http.StatusUnauthorized], int64(1), "the revoked token was refused")
-	assert.Zero(t, st.ByStatus[http.StatusBadRequest], "x-org-id is sent on every request")
-	for _, rq := range sim.Requests() {
-		require.Equal(t, "bearer", rq.Auth)
-		require.Equal(t, []string{sim.OrgID()}, rq.OrgIDs)
-	}
-	assert.Equal(t, componentstatus.StatusOK, host.Last().Status(), "a renewal is no error")
+		st = sim.Stats()
+		assert.Equal(t, int64(1), st.ByStatus[http.StatusUnauthorized], "the revoked token was refused once")
+		assert.Zero(t, st.ByStatus[http.StatusBadRequest], "x-org-id is sent on every request")
+		for _, rq := range sim.Requests() {
+			require.Equal(t, "bearer", rq.Auth)
+			require.Equal(t, []string{sim.OrgID()}, rq.OrgIDs)
+		}
+		assert.Equal(t, componentstatus.StatusOK, host.Last().Status(), "a renewal is no error")
+	})
 }
 
 func TestServiceAccountWrongSecretIsPermanentAndStopsRequests(t *testing.T) {
