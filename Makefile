@@ -106,7 +106,7 @@ chaos-test: build
 	$(GO) test -count=1 -p 1 -timeout 5m ./test/chaos/...
 
 ## sim: the deterministic simulation of the engine (receiver/.../sim_test.go) over SEEDS seeds
-## (default 1000, about 28 seeds per second on two idle cores) from SIM_FIRST (default 1), an hour of
+## (default 1000, about 20 seeds per second on two idle cores) from SIM_FIRST (default 1), an hour of
 ## simulated live flow each, without -race; SIM_SEED=n replays seed n exactly and prints its schedule
 ## (SIM_REPEAT=k runs it k times, each the same); SIM_STATS=1 logs each seed's requests, faults and turns.
 SEEDS ?= 1000

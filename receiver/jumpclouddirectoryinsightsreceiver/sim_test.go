@@ -77,7 +77,7 @@ const (
 	// simBackfill bounds the backfill of the initial lookback.
 	simBackfill = 30 * time.Minute
 	// simDefaultSeeds keeps the default run within about half a minute on two cores (a seed
-	// takes about 70 ms of CPU, one worker per CPU; ten times that under -race: simRaceSeeds);
+	// takes about 94 ms of CPU, one worker per CPU; ten times that under -race: simRaceSeeds);
 	// -short runs simShortSeeds.
 	simDefaultSeeds = 600
 	simRaceSeeds    = 16
