@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 
@@ -33,6 +34,21 @@ func grouped(r *diReceiver) int {
 	return len(r.group.waiting)
 }
 
+// startGrouped starts, on virtual time, a receiver for orgs (cfg with up to 4 requests in
+// flight) in front of api, lets it catch up (settle delay and two polls) and requires every
+// organization to wait for the shared probe.
+func startGrouped(t *testing.T, cfg *Config, orgs []string, host component.Host, api http.Handler) (*diReceiver, *consumertest.LogsSink) {
+	t.Helper()
+	cfg.OrgID = orgs
+	cfg.MaxConcurrentRequests = 4
+	sink := new(consumertest.LogsSink)
+	r := startVirtualReceiver(t, cfg, host, sink, api)
+	time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+	synctest.Wait()
+	require.Equal(t, len(orgs), grouped(r), "every organization waits for the shared probe")
+	return r, sink
+}
+
 // 300 organizations behind one MSP key, caught up, with the shipped poll, settle and overlap
 // (virtual time): an idle poll costs exactly ceil(300/100) = 3 shared counts, not 300 requests;
 // an event in one of them is found by halving its group and delivered once, in its
@@ -47,15 +63,9 @@ func TestManyOrganizationsShareIdleProbes(t *testing.T) {
 			require.NoError(t, msp.Org(org).Generate(3, now.Add(-2*time.Second), now))
 		}
 		cfg := shippedLiveConfig()
-		cfg.OrgID = orgs
-		cfg.MaxConcurrentRequests = 4
 		cfg.InitialLookback = 3 * time.Second
-		sink := new(consumertest.LogsSink)
-		r := startVirtualReceiver(t, cfg, newStatusHost(), sink, msp)
-		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
-		synctest.Wait()
+		r, sink := startGrouped(t, cfg, orgs, newStatusHost(), msp)
 		require.Equal(t, 90, sink.LogRecordCount(), "backfill")
-		require.Equal(t, len(orgs), grouped(r), "every organization waits for the shared probe")
 
 		const polls = 20
 		before, shared := msp.Requests(), msp.SharedCounts()
@@ -94,14 +104,8 @@ func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
 		orgs := manyOrgs(40)
 		msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 21}, orgs, "")
 		cfg := liveConfig(virtualURL)
-		cfg.OrgID = orgs
-		cfg.MaxConcurrentRequests = 4
 		host := newStatusHost()
-		sink := new(consumertest.LogsSink)
-		r := startVirtualReceiver(t, cfg, host, sink, msp)
-		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
-		synctest.Wait()
-		require.Equal(t, len(orgs), grouped(r), "every organization waits for the shared probe")
+		r, sink := startGrouped(t, cfg, orgs, host, msp)
 
 		bad := orgs[17]
 		require.NoError(t, msp.Org(bad).InjectFault(jumpcloudsim.Fault{Kind: jumpcloudsim.FaultStatus, Status: http.StatusBadRequest, Message: "organization not reachable", Times: 1 << 20}))
@@ -158,17 +162,11 @@ func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
 			msp.ServeHTTP(w, r)
 		})
 		cfg := liveConfig(virtualURL)
-		cfg.OrgID = orgs
-		cfg.MaxConcurrentRequests = 4
 		cfg.SettleDelay = 500 * time.Millisecond
 		cfg.InitialLookback = 2 * time.Minute
-		sink := new(consumertest.LogsSink)
-		r := startVirtualReceiver(t, cfg, newStatusHost(), sink, api)
 		// manyOrgs sorts orgs[0] first: it is the left half. Past the first shared skip, which
 		// aligns the members' probe ranges (the late event is at the start of both).
-		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
-		synctest.Wait()
-		require.Equal(t, len(orgs), grouped(r), "both organizations wait for the shared probe")
+		_, sink := startGrouped(t, cfg, orgs, newStatusHost(), api)
 		shared := msp.SharedCounts()
 		time.Sleep(2 * cfg.PollInterval)
 		synctest.Wait()
@@ -207,15 +205,9 @@ func TestSharedCountBelowDeliveredReleasesTheGroup(t *testing.T) {
 			msp.ServeHTTP(w, r)
 		})
 		cfg := liveConfig(virtualURL)
-		cfg.OrgID = orgs
-		cfg.MaxConcurrentRequests = 4
 		cfg.InitialLookback = 3 * time.Second
-		sink := new(consumertest.LogsSink)
-		r := startVirtualReceiver(t, cfg, newStatusHost(), sink, api)
-		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
-		synctest.Wait()
+		_, sink := startGrouped(t, cfg, orgs, newStatusHost(), api)
 		require.Equal(t, 10, sink.LogRecordCount(), "backfill")
-		require.Equal(t, len(orgs), grouped(r), "both organizations wait for the shared probe")
 
 		armed.Store(true)
 		time.Sleep(cfg.PollInterval)
