@@ -229,6 +229,7 @@ func measure(ctx context.Context, r run, bin, config, dir string, timeout time.D
 		args = append(args, "--set=service::extensions=[file_storage,health_check,pprof]",
 			"--set=extensions::pprof::endpoint="+pprofAddr)
 	}
+	start := time.Now() // the process's start-up counts, as before StartCollector waited for it
 	col, err := harness.StartCollector(harness.CollectorConfig{
 		Args:       args,
 		Binary:     bin,
@@ -242,7 +243,6 @@ func measure(ctx context.Context, r run, bin, config, dir string, timeout time.D
 	}
 	defer func() { _ = col.Stop(20 * time.Second) }()
 
-	start := time.Now()
 	res := &result{run: r}
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()

@@ -343,12 +343,12 @@ func orgsRun(ctx context.Context, o options, n int, out io.Writer) error {
 	if err := os.RemoveAll(storage); err != nil {
 		return err
 	}
+	started := time.Now() // the process's start-up counts, as before StartCollector waited for it
 	col, err := start(o, b, storage, map[string]string{"JUMPCLOUD_ORG_ID": strings.Join(orgs, ",")})
 	if err != nil {
 		return err
 	}
 	defer func() { _ = col.Stop(30 * time.Second) }()
-	started := time.Now()
 	var backfill []jumpcloudsim.Event
 	for _, s := range b.Sims() {
 		evs, err := s.Events(jumpcloudsim.EventFilter{End: now})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,25 +64,55 @@ type Collector struct {
 }
 
 // StartCollector starts the binary with free loopback ports for the health and metrics
-// endpoints. Stop or Kill it; both wait for the process to exit.
+// endpoints and waits until it is ready (or has exited: a configuration it refuses). Stop or
+// Kill it; both wait for the process to exit.
+//
+// The ports were free a moment before the start, not reserved: another process (or an outgoing
+// connection of this one) can take one meanwhile, and the collector then exits at once with
+// "address already in use". Such a start is retried on other ports, up to startAttempts times;
+// otherwise a test would wait out its whole timeout for a collector that never ran.
 func StartCollector(cfg CollectorConfig) (*Collector, error) {
+	for attempt := 1; ; attempt++ {
+		c, logFrom, err := startCollector(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if attempt == startAttempts || !c.waitReady(cfg.LogPath, logFrom, readyTimeout) {
+			return c, nil
+		}
+	}
+}
+
+const (
+	// startAttempts bounds the starts of one StartCollector (a port taken meanwhile).
+	startAttempts = 3
+	// readyTimeout bounds the wait for the collector's "Everything is ready" line.
+	readyTimeout = 30 * time.Second
+	readyLine    = "Everything is ready"
+	portTaken    = "address already in use"
+)
+
+// startCollector starts one process of cfg; logFrom is the size of its log before the start
+// (a restart appends to the same log).
+func startCollector(cfg CollectorConfig) (*Collector, int64, error) {
 	if _, err := os.Stat(cfg.Binary); err != nil {
-		return nil, fmt.Errorf("harness: collector binary: %w", err)
+		return nil, 0, fmt.Errorf("harness: collector binary: %w", err)
 	}
-	healthPort, err := FreePort()
+	ports, err := FreePorts(2)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	metricsPort, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
+	healthPort, metricsPort := ports[0], ports[1]
 	if err := os.MkdirAll(filepath.Dir(cfg.LogPath), 0o750); err != nil {
-		return nil, fmt.Errorf("harness: log directory: %w", err)
+		return nil, 0, fmt.Errorf("harness: log directory: %w", err)
 	}
 	logFile, err := os.OpenFile(cfg.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("harness: collector log: %w", err)
+		return nil, 0, fmt.Errorf("harness: collector log: %w", err)
+	}
+	var logFrom int64
+	if fi, err := logFile.Stat(); err == nil {
+		logFrom = fi.Size()
 	}
 
 	env := map[string]string{
@@ -104,7 +135,7 @@ func StartCollector(cfg CollectorConfig) (*Collector, error) {
 	cmd.Stderr = logFile
 	if err := startChild(cmd); err != nil {
 		_ = logFile.Close()
-		return nil, fmt.Errorf("harness: start collector: %w", err)
+		return nil, 0, fmt.Errorf("harness: start collector: %w", err)
 	}
 	c := &Collector{
 		HealthURL:  fmt.Sprintf("http://127.0.0.1:%d/health/status?verbose", healthPort),
@@ -121,7 +152,55 @@ func StartCollector(cfg CollectorConfig) (*Collector, error) {
 		_ = logFile.Close()
 		close(c.done)
 	}()
-	return c, nil
+	return c, logFrom, nil
+}
+
+// waitReady waits, at most timeout, until the collector's log (from logFrom) says it is ready or
+// the process exits. It reports whether the process exited because a port was taken (start it
+// again on other ports).
+func (c *Collector) waitReady(logPath string, logFrom int64, timeout time.Duration) (portClash bool) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.done:
+			return logContains(logPath, logFrom, portTaken)
+		case <-deadline.C:
+			return false
+		case <-tick.C:
+			if logContains(logPath, logFrom, readyLine) || c.healthAnswers() {
+				return false
+			}
+		}
+	}
+}
+
+// healthAnswers reports whether the health endpoint answers at all (a collector that logs
+// at warn level never writes readyLine).
+func (c *Collector) healthAnswers() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.HealthURL, http.NoBody)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return true
+}
+
+// logContains reports whether the log at path holds s after its first from bytes.
+func logContains(path string, from int64, s string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil || int64(len(b)) < from {
+		return false
+	}
+	return strings.Contains(string(b[from:]), s)
 }
 
 // childEnv is base without the configuration's variables, plus env.
@@ -216,12 +295,26 @@ func (c *Collector) Stop(timeout time.Duration) error {
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := FreePorts(1)
 	if err != nil {
-		return 0, fmt.Errorf("harness: free port: %w", err)
+		return 0, err
 	}
-	defer func() { _ = ln.Close() }() // only its port was wanted
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return ports[0], nil
+}
+
+// FreePorts returns n distinct TCP ports on 127.0.0.1 that were free a moment ago: each is
+// held until all are chosen, so none is given twice.
+func FreePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("harness: free port: %w", err)
+		}
+		defer func() { _ = ln.Close() }() // only its port was wanted
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
 }
 
 // Poll calls check every interval until it reports done, ctx ends or timeout passes. A check
