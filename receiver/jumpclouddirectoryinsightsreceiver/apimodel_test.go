@@ -210,6 +210,32 @@ func (m *apiModel) count(q jumpcloud.Query, now time.Time, rng *rand.Rand) (int6
 		return 0, &jumpcloud.Error{Kind: jumpcloud.KindTransient, StatusCode: http.StatusServiceUnavailable}
 	}
 	m.mu.Lock()
+	var n int64
+	from, to := m.span(q, nil)
+	for i := from; i < to; i++ {
+		if matches(q, &m.events[i], now) {
+			n++
+		}
+	}
+	m.mu.Unlock()
+	switch f := rng.Float64(); {
+	case f < m.faults.CountUnder:
+		m.inject("count-under")
+		if m.underCounted != nil {
+			m.underCounted(m.visibleIDs(q, now))
+		}
+		n = max(0, n-1-rng.Int64N(2))
+	case f < m.faults.CountUnder+m.faults.CountOver:
+		m.inject("count-over")
+		n += 1 + rng.Int64N(2)
+	}
+	return n, nil
+}
+
+// visibleIDs are the ids of the events q counts at now (what an under-count leaves out).
+func (m *apiModel) visibleIDs(q jumpcloud.Query, now time.Time) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	var ids []string
 	from, to := m.span(q, nil)
 	for i := from; i < to; i++ {
@@ -217,20 +243,7 @@ func (m *apiModel) count(q jumpcloud.Query, now time.Time, rng *rand.Rand) (int6
 			ids = append(ids, m.events[i].id)
 		}
 	}
-	m.mu.Unlock()
-	n := int64(len(ids))
-	switch f := rng.Float64(); {
-	case f < m.faults.CountUnder:
-		m.inject("count-under")
-		n = max(0, n-1-rng.Int64N(2))
-		if m.underCounted != nil {
-			m.underCounted(ids)
-		}
-	case f < m.faults.CountUnder+m.faults.CountOver:
-		m.inject("count-over")
-		n += 1 + rng.Int64N(2)
-	}
-	return n, nil
+	return ids
 }
 
 // EventsReserving is POST /events: the page of q (ASC, after q.SearchAfter, without
