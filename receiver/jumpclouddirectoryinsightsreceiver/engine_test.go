@@ -24,9 +24,13 @@ import (
 )
 
 // startMSP serves a multi-tenant simulator on 127.0.0.1 and returns it with its base URL.
-func startMSP(t *testing.T, orgs []string, provider string) (*jumpcloudsim.MSP, string) {
+func startMSP(t *testing.T, orgs []string, provider string, with ...func(*jumpcloudsim.Config)) (*jumpcloudsim.MSP, string) {
 	t.Helper()
-	msp := jumpcloudsim.NewMSP(jumpcloudsim.Config{APIKey: testAPIKey, Seed: 21}, orgs, provider)
+	cfg := jumpcloudsim.Config{APIKey: testAPIKey, Seed: 21}
+	for _, f := range with {
+		f(&cfg)
+	}
+	msp := jumpcloudsim.NewMSP(cfg, orgs, provider)
 	srv := httptest.NewServer(msp)
 	t.Cleanup(srv.Close)
 	return msp, srv.URL + jumpcloudsim.BasePath
@@ -59,7 +63,9 @@ func recordsByOrganization(t *testing.T, all []plog.Logs) map[string]string {
 func TestThreeOrganizationsBehindOneMSPKey(t *testing.T) {
 	t.Parallel()
 	orgs := []string{"5f1a00000000000000000001", "5f1a00000000000000000002", "5f1a00000000000000000003"}
-	msp, url := startMSP(t, orgs, "provider-77")
+	// Pages take 20 ms, as over a network: answered at once, one request could end before the
+	// next starts (one CPU, or a loaded machine), and concurrency would not show.
+	msp, url := startMSP(t, orgs, "provider-77", func(c *jumpcloudsim.Config) { c.PageLatency = 20 * time.Millisecond })
 	now := time.Now().UTC()
 	start := now.Add(-2 * time.Hour)
 	want := map[string]string{} // id -> organization

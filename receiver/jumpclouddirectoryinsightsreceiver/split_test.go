@@ -46,7 +46,7 @@ func TestEmptySlicesWaitToSplitTheBusyOne(t *testing.T) {
 				mu.Unlock()
 			}
 		}
-		slow := &slowFirstPage{apiModel: model, delay: 2 * time.Second}
+		slow := &slowFirstPage{apiModel: model, delay: 2 * time.Second, latency: 100 * time.Millisecond}
 
 		cfg := testConfig("http://127.0.0.1:1")
 		cfg.InitialLookback = 2 * time.Hour
@@ -70,15 +70,19 @@ func TestEmptySlicesWaitToSplitTheBusyOne(t *testing.T) {
 }
 
 // slowFirstPage delays the first page of any query that finds events: the busy slice's first
-// page comes after the empty slices are done.
+// page comes after the empty slices are done. Every page takes latency, as over a network:
+// pages answered in no time at all would let the busy slice read every page at one instant,
+// before a waiting worker runs (with one CPU, the Go scheduler runs the goroutine the busy
+// worker wakes first), and nothing would be left to split.
 type slowFirstPage struct {
 	*apiModel
-	delay time.Duration
-	once  sync.Once
+	delay, latency time.Duration
+	once           sync.Once
 }
 
 func (s *slowFirstPage) EventsReserving(ctx context.Context, q jumpcloud.Query, reserve func(context.Context) error) (*jumpcloud.Page, error) {
 	page, err := s.apiModel.EventsReserving(ctx, q, reserve)
+	time.Sleep(s.latency)
 	if err == nil && len(page.Events) > 0 {
 		s.once.Do(func() { time.Sleep(s.delay) })
 	}
