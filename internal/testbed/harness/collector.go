@@ -186,6 +186,7 @@ func (c *Collector) healthAnswers() bool {
 	if err != nil {
 		return false
 	}
+	req.Close = true // no idle connection kept to a collector that may be killed
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return false
