@@ -43,10 +43,25 @@ func startGrouped(t *testing.T, cfg *Config, orgs []string, host component.Host,
 	cfg.MaxConcurrentRequests = 4
 	sink := new(consumertest.LogsSink)
 	r := startVirtualReceiver(t, cfg, host, sink, api)
-	time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
-	synctest.Wait()
+	settleAndPoll(cfg)
 	require.Equal(t, len(orgs), grouped(r), "every organization waits for the shared probe")
 	return r, sink
+}
+
+// settleAndPoll lets virtual time run for the settle delay and two polls (what an event needs to
+// be found once visible), then until every goroutine of the bubble is blocked.
+func settleAndPoll(cfg *Config) {
+	time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
+	synctest.Wait()
+}
+
+// generateNow has org make n events visible now and lets the receiver find them
+// (settleAndPoll).
+func generateNow(t *testing.T, org *jumpcloudsim.Server, n int, cfg *Config) {
+	t.Helper()
+	ts := time.Now().UTC()
+	require.NoError(t, org.Generate(n, ts.Add(-time.Millisecond), ts))
+	settleAndPoll(cfg)
 }
 
 // 300 organizations behind one MSP key, caught up, with the shipped poll, settle and overlap
@@ -79,10 +94,7 @@ func TestManyOrganizationsShareIdleProbes(t *testing.T) {
 		assert.Equal(t, len(orgs), grouped(r))
 
 		live := orgs[123]
-		ts := time.Now().UTC()
-		require.NoError(t, msp.Org(live).Generate(5, ts.Add(-time.Millisecond), ts))
-		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
-		synctest.Wait()
+		generateNow(t, msp.Org(live), 5, cfg)
 		require.Equal(t, 95, sink.LogRecordCount(), "the new events were found")
 		got := recordsByOrganization(t, sink.AllLogs())
 		n := 0
@@ -118,10 +130,7 @@ func TestBadOrganizationInASharedProbeIsIsolated(t *testing.T) {
 
 		// The others still collect: a new event in another organization arrives, once.
 		other := orgs[3]
-		ts := time.Now().UTC()
-		require.NoError(t, msp.Org(other).Generate(2, ts.Add(-time.Millisecond), ts))
-		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
-		synctest.Wait()
+		generateNow(t, msp.Org(other), 2, cfg)
 		assert.Equal(t, 2, sink.LogRecordCount(), "the other organizations still collect")
 		st, et := r.status.streamState(streamSpec{orgID: bad})
 		assert.Equal(t, stateError, st)
@@ -172,8 +181,7 @@ func TestDerivedCountNeverSkipsAnOrganization(t *testing.T) {
 		synctest.Wait()
 		require.Equal(t, shared+2, msp.SharedCounts(), "one shared count per poll")
 		armed.Store(true)
-		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
-		synctest.Wait()
+		settleAndPoll(cfg)
 		assert.Equal(t, int32(2), stage.Load(), "the left half was counted after the group")
 		assert.ElementsMatch(t, []string{"late-right", "new-left"}, recordIDs(sink.AllLogs()), "the right organization's late event arrives, each event once")
 		time.Sleep(10 * cfg.PollInterval)
@@ -214,10 +222,7 @@ func TestSharedCountBelowDeliveredReleasesTheGroup(t *testing.T) {
 		synctest.Wait()
 		require.Positive(t, undercounted.Load(), "a shared count")
 		// Released, not parked for good: a new event still arrives, once.
-		ts := time.Now().UTC()
-		require.NoError(t, msp.Org(orgs[1]).Generate(1, ts.Add(-time.Millisecond), ts))
-		time.Sleep(cfg.SettleDelay + 2*cfg.PollInterval)
-		synctest.Wait()
+		generateNow(t, msp.Org(orgs[1]), 1, cfg)
 		require.Equal(t, 11, sink.LogRecordCount(), "the group stayed parked")
 		time.Sleep(10 * cfg.PollInterval)
 		synctest.Wait()
