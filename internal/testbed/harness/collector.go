@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -195,13 +196,19 @@ func (c *Collector) healthAnswers() bool {
 	return true
 }
 
-// logContains reports whether the log at path holds s after its first from bytes.
+// logContains reports whether the log at path holds s after its first from bytes (what a
+// restart appended: the earlier runs' lines are not read again).
 func logContains(path string, from int64, s string) bool {
-	b, err := os.ReadFile(path)
-	if err != nil || int64(len(b)) < from {
+	f, err := os.Open(path)
+	if err != nil {
 		return false
 	}
-	return strings.Contains(string(b[from:]), s)
+	defer func() { _ = f.Close() }() // read only
+	if _, err := f.Seek(from, io.SeekStart); err != nil {
+		return false
+	}
+	b, err := io.ReadAll(f)
+	return err == nil && strings.Contains(string(b), s)
 }
 
 // childEnv is base without the configuration's variables, plus env.
